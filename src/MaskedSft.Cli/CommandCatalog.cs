@@ -1,0 +1,15 @@
+// The list of command groups of the `maskedsft` tool; each group lives in its own file under Commands/.
+using System.CommandLine;
+using MaskedSft.Cli.Commands;
+
+namespace MaskedSft.Cli;
+
+/// <summary>Collects the top-level commands of the tool.</summary>
+internal static class CommandCatalog
+{
+    /// <summary>Every top-level command, in the order `--help` lists them.</summary>
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
