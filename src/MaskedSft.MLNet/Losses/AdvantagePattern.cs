@@ -10,7 +10,7 @@ public enum AdvantagePattern
     /// <summary>Linearly increasing: the k-th of n supervised tokens gets <c>(k + 1) / n</c>, so the last gets 1.</summary>
     Increasing,
 
-    /// <summary>A low weight (0.25) on most tokens and 1 on the last quarter (at least one token).</summary>
+    /// <summary>A low weight (0.25) on most tokens and 1 on the last quarter, rounded up (at least one token).</summary>
     EndWeighted,
 
     /// <summary>About a fifth of the tokens (seeded choice, at least one) get 1; the rest get 0.</summary>

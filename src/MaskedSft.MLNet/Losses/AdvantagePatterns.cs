@@ -39,7 +39,7 @@ public static class AdvantagePatterns
         var random = new Random(seed);
         var sparseChosen = -1;
         if (pattern == AdvantagePattern.SparsePositive && n > 0) sparseChosen = random.Next(n); // guarantees at least one positive
-        var tail = Math.Max(1, n / 4);
+        var tail = Math.Max(1, (n + 3) / 4);
         var k = 0;
         for (var i = 0; i < mask.Length; i++)
         {
