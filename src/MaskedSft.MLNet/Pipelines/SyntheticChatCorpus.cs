@@ -1,5 +1,6 @@
 // Deterministic synthetic chat episodes for the main job and tests: noisy user prompts, learnable assistant answers.
 using System.Text;
+using MaskedSft.MLNet.Data;
 
 namespace MaskedSft.MLNet.Pipelines;
 
@@ -115,6 +116,45 @@ public sealed class SyntheticChatCorpus
         var list = new List<SyntheticChatEpisode>(count);
         for (var i = 0; i < count; i++) list.Add(Episode(random));
         return list;
+    }
+
+    /// <summary>
+    /// Writes an episode dataset (atomically, see <see cref="EpisodeDatasetWriter"/>) with <paramref name="trainCount"/>
+    /// training episodes from stream 1 and <paramref name="validationCount"/> validation episodes from stream 2. The
+    /// vocabulary size written is <see cref="PaddedVocabSize"/> and the pad id <see cref="PadId"/>.
+    /// </summary>
+    /// <param name="path">Target directory; it must not exist unless <paramref name="overwrite"/>.</param>
+    /// <param name="trainCount">Number of training episodes.</param>
+    /// <param name="validationCount">Number of validation episodes.</param>
+    /// <param name="overwrite">Replace an existing dataset at <paramref name="path"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count is negative.</exception>
+    /// <exception cref="IOException">The target exists, or writing failed.</exception>
+    public void WriteDataset(string path, int trainCount, int validationCount, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(trainCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(validationCount);
+        var options = new EpisodeDatasetWriterOptions
+        {
+            VocabSize = PaddedVocabSize,
+            PadId = PadId,
+            Tokenizer = new TokenizerIdentity { Name = $"synthetic-chat-words-v1 (seed {Seed})" },
+            Source = $"SyntheticChatCorpus(seed {Seed}): {trainCount} train + {validationCount} validation episodes",
+            Overwrite = overwrite,
+        };
+        using var writer = new EpisodeDatasetWriter(path, options);
+        foreach (var e in Generate(trainCount, streamSeed: 1))
+        {
+            writer.AppendEpisode(e.Tokens, e.Mask, metadata: new EpisodeMetadata { Split = DatasetSplit.Train });
+        }
+
+        foreach (var e in Generate(validationCount, streamSeed: 2))
+        {
+            writer.AppendEpisode(e.Tokens, e.Mask, metadata: new EpisodeMetadata { Split = DatasetSplit.Validation });
+        }
+
+        writer.Complete();
     }
 
     /// <summary>Decodes ids to space-separated words (unknown ids as <c>&lt;id:N&gt;</c>).</summary>

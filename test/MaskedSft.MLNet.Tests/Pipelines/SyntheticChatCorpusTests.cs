@@ -1,4 +1,5 @@
 // Tests of the synthetic chat corpus: determinism, mask placement, answers as a function of the question.
+using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Pipelines;
 
 namespace MaskedSft.MLNet.Tests.Pipelines;
@@ -48,5 +49,32 @@ public sealed class SyntheticChatCorpusTests
 
         Assert.AreEqual(SyntheticChatCorpus.FactCount, answers.Count);
         Assert.IsTrue(corpus.PaddedVocabSize >= corpus.Vocabulary.Count && corpus.PaddedVocabSize % 64 == 0);
+    }
+
+    [TestMethod]
+    public void WriteDataset_Counts_ReadBackEqual()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "msft-synth-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var corpus = SyntheticChatCorpus.Create(5);
+            corpus.WriteDataset(dir, trainCount: 30, validationCount: 7);
+            Assert.IsTrue(EpisodeDataset.IsEpisodeDataset(dir));
+            using var ds = EpisodeDataset.Open(dir);
+            Assert.AreEqual(30, ds.Header.TrainEpisodeCount);
+            Assert.AreEqual(7, ds.Header.ValidationEpisodeCount);
+            Assert.AreEqual(corpus.PaddedVocabSize, ds.VocabSize);
+            var expected = corpus.Generate(30, 1).Concat(corpus.Generate(7, 2)).ToArray();
+            for (var i = 0; i < expected.Length; i++)
+            {
+                CollectionAssert.AreEqual(expected[i].Tokens, ds.GetEpisodeTokens(i));
+                CollectionAssert.AreEqual(expected[i].Mask, ds.GetEpisodeMask(i));
+                Assert.AreEqual(i < 30 ? DatasetSplit.Train : DatasetSplit.Validation, ds.GetEpisode(i).Split);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
     }
 }
