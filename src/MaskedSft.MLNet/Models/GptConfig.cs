@@ -2,7 +2,7 @@
 namespace MaskedSft.MLNet.Models;
 
 /// <summary>
-/// Shape of a <c>TinyGpt</c>. Presets: <see cref="Tiny"/> (2 layers x 64, the seed's unit-test model),
+/// Shape of a <see cref="TinyGpt"/>. Presets: <see cref="Tiny"/> (2 layers x 64, the seed's unit-test model),
 /// <see cref="Small"/> (3 layers x 128, the seed's training-test model) and <see cref="Medium"/> (6 layers x 384, the
 /// benchmark's largest size); all with GPT-2's padded vocabulary of 50304 and a block of 256 tokens.
 /// Change a field with a <c>with</c> expression, e.g. <c>GptConfig.Small with { VocabSize = 512 }</c>.
