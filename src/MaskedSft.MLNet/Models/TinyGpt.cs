@@ -2,6 +2,7 @@
 using System.Text.Json;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Torch;
+using MaskedSft.MLNet.Torch.Nn;
 using MaskedSft.MLNet.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Models;
@@ -13,17 +14,17 @@ namespace MaskedSft.MLNet.Models;
 /// (<c>transformer.wte.weight</c>, <c>transformer.h.0.attn.c_attn.weight</c>, ...), so weights saved with
 /// <see cref="SaveWeights"/> open in PyTorch.
 /// </summary>
-public sealed class TinyGpt : IDisposable
+public sealed class TinyGpt : Module
 {
-    private readonly GptParameters _parameters;
-    private readonly Parameter _wte;       // (V, C)
-    private readonly Parameter _wpe;       // (block, C)
+    /// <summary>The metadata key holding the config JSON in weight files.</summary>
+    public const string ConfigMetadataKey = "maskedsft.gpt_config";
+
+    private readonly Embedding _wte;       // (V, C)
+    private readonly Embedding _wpe;       // (block, C)
     private readonly GptBlock[] _blocks;
-    private readonly Parameter _lnfWeight; // (C)
-    private readonly Parameter? _lnfBias;  // (C)
-    private readonly Tensor _causal;       // (block, block) bool, true above the diagonal
+    private readonly GptLayerNorm _lnf;
     private readonly WeightedSftLoss _defaultLoss = new();
-    private bool _disposed;
+    private Tensor? _causal;               // (block, block) bool, true above the diagonal, on the parameters' device
 
     /// <summary>Creates a model with nanoGPT's initialisation: N(0, 0.02) weights and embeddings, residual projections
     /// N(0, 0.02 / sqrt(2 layers)), zero biases, unit LayerNorm weights.</summary>
@@ -37,56 +38,30 @@ public sealed class TinyGpt : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
-        Device = device ?? Device.Cpu;
-        _parameters = new GptParameters(seed, Device);
-        long c = config.EmbeddingSize;
-        _wte = _parameters.Normal("transformer.wte.weight", [config.VocabSize, c], 0.02);
-        _wpe = _parameters.Normal("transformer.wpe.weight", [config.BlockSize, c], 0.02);
+        using var scratch = Generator.Create(seed ^ 0x5C2A7C4EUL);   // layers' own initial values, overwritten below
+        var transformer = RegisterModule("transformer", new ModuleContainer());
+        _wte = transformer.Add("wte", new Embedding(config.VocabSize, config.EmbeddingSize, generator: scratch));
+        _wpe = transformer.Add("wpe", new Embedding(config.BlockSize, config.EmbeddingSize, generator: scratch));
+        var h = transformer.Add("h", new ModuleContainer());
         _blocks = new GptBlock[config.Layers];
-        for (var i = 0; i < config.Layers; i++) _blocks[i] = new GptBlock(config, _parameters, $"transformer.h.{i}");
-        _lnfWeight = _parameters.Constant("transformer.ln_f.weight", [c], 1.0);
-        _lnfBias = config.Bias ? _parameters.Constant("transformer.ln_f.bias", [c], 0.0) : null;
-        using (var scope = new DisposeScope())
+        for (var i = 0; i < config.Layers; i++)
         {
-            _causal = TorchOps.Ones([config.BlockSize, config.BlockSize], ScalarType.Bool, Device).Triu(1).MoveToOuterScope();
+            _blocks[i] = h.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture), new GptBlock(config, scratch));
         }
 
-        _causal.DetachFromDisposeScope();
+        _lnf = transformer.Add("ln_f", new GptLayerNorm(config.EmbeddingSize, config.Bias));
+        Initialize(seed);
+        if (device is { } d && !d.IsCpu) To(d);
     }
 
     /// <summary>The sizes.</summary>
     public GptConfig Config { get; }
 
     /// <summary>The device of the parameters.</summary>
-    public Device Device { get; }
+    public Device Device => _wte.Weight.Device;
 
-    /// <summary>Training mode (dropout active) or evaluation mode; true after construction.</summary>
-    public bool Training { get; set; } = true;
-
-    /// <summary>The parameters in nanoGPT's order with their names (the tied head appears once, as the token embedding).</summary>
-    public IReadOnlyList<KeyValuePair<string, Parameter>> NamedParameters => _parameters.All;
-
-    /// <summary>The parameters in order.</summary>
-    public IEnumerable<Parameter> Parameters => _parameters.All.Select(p => p.Value);
-
-    /// <summary>Number of scalar parameters.</summary>
-    public long ParameterCount => _parameters.All.Sum(p => p.Value.NumberOfElements);
-
-    /// <summary>Switches to training mode.</summary>
-    /// <returns>This model.</returns>
-    public TinyGpt Train()
-    {
-        Training = true;
-        return this;
-    }
-
-    /// <summary>Switches to evaluation mode (no dropout).</summary>
-    /// <returns>This model.</returns>
-    public TinyGpt Eval()
-    {
-        Training = false;
-        return this;
-    }
+    /// <summary>Number of scalar parameters (the tied head counted once).</summary>
+    public long ParameterCount => Parameters().Sum(p => p.NumberOfElements);
 
     /// <summary>Logits of every position.</summary>
     /// <param name="idx">(B, T) int64 token ids, T &lt;= block size.</param>
@@ -98,7 +73,7 @@ public sealed class TinyGpt : IDisposable
         ArgumentNullException.ThrowIfNull(idx);
         using var scope = new DisposeScope();
         var hidden = Hidden(idx);                                        // (B, T, C)
-        return TorchOps.Linear(hidden, _wte).MoveToOuterScope();         // (B, T, V)
+        return TorchOps.Linear(hidden, _wte.Weight).MoveToOuterScope();         // (B, T, V)
     }
 
     /// <summary>The masked loss of the seed: <c>sum(CE * mask) / sum(mask)</c> over aligned targets.</summary>
@@ -149,7 +124,7 @@ public sealed class TinyGpt : IDisposable
         var flatTargets = targets.Reshape(-1).To(Device, ScalarType.Int64);                   // (BT)
         var keep = lossMask.Reshape(-1).To(Device).Ne(0L).LogicalAnd(flatTargets.Ne(loss.Options.IgnoreIndex)); // (BT)
         var index = keep.Nonzero().Reshape(-1);                                                // (N)
-        var logits = TorchOps.Linear(hidden.IndexSelect(0, index), _wte);                     // (N, V)
+        var logits = TorchOps.Linear(hidden.IndexSelect(0, index), _wte.Weight);                     // (N, V)
         var selectedTargets = flatTargets.IndexSelect(0, index);                              // (N)
         var scaled = loss.Options.Temperature == 1.0 ? logits : logits.Div(loss.Options.Temperature);
         var nll = TorchOps.CrossEntropy(scaled, selectedTargets, Reduction.None);             // (N)
@@ -182,8 +157,8 @@ public sealed class TinyGpt : IDisposable
         if (options.TopK is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.TopK, "TopK must be positive.");
         if (prompt.Dim != 2 || prompt.Size(1) < 1)
             throw new ArgumentException($"Generate expects a (B, T0) prompt with T0 >= 1; got [{string.Join(", ", prompt.Shape)}].", nameof(prompt));
-        var wasTraining = Training;
-        Training = false;
+        var wasTraining = IsTraining;
+        Eval();
         using var noGrad = new NoGradScope();
         using var generator = Generator.Create(options.Seed);
         var sequence = prompt.To(Device, ScalarType.Int64).Clone().DetachFromDisposeScope();
@@ -197,7 +172,7 @@ public sealed class TinyGpt : IDisposable
                 var context = sequence.Slice(1, Math.Max(0, length - Config.BlockSize), length);
                 var hidden = Hidden(context);                                                  // (B, Tc, C)
                 var last = hidden.Select(1, hidden.Size(1) - 1);                                // (B, C)
-                var logits = TorchOps.Linear(last, _wte);                                      // (B, V)
+                var logits = TorchOps.Linear(last, _wte.Weight);                                      // (B, V)
                 Tensor next;                                                                   // (B, 1)
                 if (options.Temperature == 0)
                 {
@@ -240,7 +215,7 @@ public sealed class TinyGpt : IDisposable
         finally
         {
             finished?.Dispose();
-            Training = wasTraining;
+            Train(wasTraining);
         }
     }
 
@@ -272,7 +247,7 @@ public sealed class TinyGpt : IDisposable
             ["format"] = "pt",
             [ConfigMetadataKey] = JsonSerializer.Serialize(Config),
         };
-        NamedTensorFile.Save(path, NamedParameters.Select(p => new KeyValuePair<string, Tensor>(p.Key, p.Value)), metadata);
+        NamedTensorFile.Save(path, NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)), metadata);
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> (or any safetensors file with the same names and shapes).</summary>
@@ -284,7 +259,7 @@ public sealed class TinyGpt : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = SafetensorsFile.Open(path);
-        foreach (var (name, p) in NamedParameters) NamedTensorFile.CopyInto(file, name, p);
+        foreach (var (name, p) in NamedParameters()) NamedTensorFile.CopyInto(file, name, p);
     }
 
     /// <summary>Creates a model from a weights file written by <see cref="SaveWeights"/> (its config is in the metadata).</summary>
@@ -319,32 +294,61 @@ public sealed class TinyGpt : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        if (_disposed) return;
-        _disposed = true;
-        _parameters.Dispose();
-        _causal.Dispose();
+        if (disposing)
+        {
+            _causal?.Dispose();
+            _causal = null;
+        }
+
+        base.Dispose(disposing);
     }
 
-    /// <summary>The metadata key holding the config JSON in weight files.</summary>
-    public const string ConfigMetadataKey = "maskedsft.gpt_config";
+    /// <summary>nanoGPT's initialisation, in parameter order, from a CPU generator.</summary>
+    private void Initialize(ulong seed)
+    {
+        using var generator = Generator.Create(seed);
+        using var scope = new DisposeScope();
+        using var noGrad = new NoGradScope();
+        var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        foreach (var (name, p) in NamedParameters())
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.Zero();
+            else if (name.Contains(".ln_", StringComparison.Ordinal)) p.Fill(1.0);
+            else p.CopyFrom(TorchOps.Randn(p.Shape, generator).Mul(name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
+        }
+    }
+
+    /// <summary>The causal mask for T positions on the parameters' device (cached per device).</summary>
+    private Tensor Causal(long t)
+    {
+        var device = Device;
+        if (_causal is null || _causal.Device != device)
+        {
+            _causal?.Dispose();
+            using var scope = new DisposeScope();
+            _causal = TorchOps.Ones([Config.BlockSize, Config.BlockSize], ScalarType.Bool, device).Triu(1).DetachFromDisposeScope();
+        }
+
+        return _causal.Narrow(0, 0, t).Narrow(1, 0, t);
+    }
 
     /// <summary>The final hidden states (after ln_f), (B, T, C).</summary>
     internal Tensor Hidden(Tensor idx)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (idx.Dim != 2)
             throw new ArgumentException($"TinyGpt expects (B, T) token ids; got [{string.Join(", ", idx.Shape)}].", nameof(idx));
         var t = idx.Size(1);
         if (t > Config.BlockSize)
             throw new ArgumentException($"Sequence length {t} exceeds the block size {Config.BlockSize}. Hint: crop the input or raise GptConfig.BlockSize.", nameof(idx));
-        var tokens = idx.DType == ScalarType.Int64 && idx.Device == Device ? idx : idx.To(Device, ScalarType.Int64);
-        var positions = TorchOps.Arange(t, Device);                                          // (T)
-        var x = TorchOps.Embedding(_wte, tokens).Add(TorchOps.Embedding(_wpe, positions));   // (B, T, C)
-        if (Training && Config.Dropout > 0) x = TorchOps.Dropout(x, Config.Dropout, true);
-        var causal = _causal.Narrow(0, 0, t).Narrow(1, 0, t);                                // (T, T)
-        foreach (var block in _blocks) x = block.Forward(x, causal, Training);
-        return TorchOps.LayerNorm(x, [Config.EmbeddingSize], _lnfWeight, _lnfBias);          // (B, T, C)
+        var device = Device;
+        var tokens = idx.DType == ScalarType.Int64 && idx.Device == device ? idx : idx.To(device, ScalarType.Int64);
+        var positions = TorchOps.Arange(t, device);                                          // (T)
+        var x = _wte.Forward(tokens).Add(_wpe.Forward(positions));                           // (B, T, C)
+        if (IsTraining && Config.Dropout > 0) x = TorchOps.Dropout(x, Config.Dropout, true);
+        var causal = Causal(t);                                                              // (T, T)
+        foreach (var block in _blocks) x = block.Forward(x, causal);
+        return _lnf.Forward(x);                                                              // (B, T, C)
     }
 }

@@ -23,6 +23,10 @@ public sealed class TinyGptReferenceTests
             long b = c.GetProperty("B").GetInt64(), t = c.GetProperty("T").GetInt64();
             Assert.AreEqual(c.GetProperty("parameter_count").GetInt64(), model.ParameterCount, $"{name} parameter count");
             Assert.AreEqual(model.Config.ParameterCount, model.ParameterCount);
+            CollectionAssert.AreEqual(
+                c.GetProperty("grad_norms").EnumerateObject().Select(p => p.Name).ToArray(),
+                model.NamedParameters().Select(p => p.Name).ToArray(),
+                "parameter names and order follow PyTorch's named_parameters()");
             var x = Tensor.FromArray(FixtureFile.Longs(c.GetProperty("x")), b, t);
             var y = Tensor.FromArray(FixtureFile.Longs(c.GetProperty("y")), b, t);
             var mask = Tensor.FromArray(FixtureFile.Floats(c.GetProperty("mask")), b, t);
@@ -34,7 +38,7 @@ public sealed class TinyGptReferenceTests
             var loss = model.Forward(x, y, mask);
             LossAssert.Close(c.GetProperty("masked_loss").GetDouble(), loss.Item<float>(), 1e-5, $"{name} masked loss");
             loss.Backward();
-            foreach (var (pname, p) in model.NamedParameters)
+            foreach (var (pname, p) in model.NamedParameters())
             {
                 var expected = c.GetProperty("grad_norms").GetProperty(pname).GetDouble();
                 LossAssert.Close(expected, p.Grad!.Norm().Item<float>(), 1e-5, $"{name} grad norm of {pname}");
@@ -61,7 +65,7 @@ public sealed class TinyGptReferenceTests
             var prompt = expected.Take(promptLength).Select(v => (int)v).ToArray();
             var generated = model.Generate(prompt, GenerationOptions.Greedy(expected.Length - promptLength));
             CollectionAssert.AreEqual(expected.Skip(promptLength).Select(v => (int)v).ToArray(), generated, c.GetProperty("name").GetString());
-            Assert.IsTrue(model.Training, "Generate restores the training mode");
+            Assert.IsTrue(model.IsTraining, "Generate restores the training mode");
         }
     }
 
@@ -82,7 +86,7 @@ public sealed class TinyGptReferenceTests
         var model = new TinyGpt(config);
         using var scope = new DisposeScope();
         using var noGrad = new NoGradScope();
-        foreach (var (name, p) in model.NamedParameters)
+        foreach (var (name, p) in model.NamedParameters())
         {
             p.CopyFrom(Tensor.FromArray(PortableInit.Values(name, seed, p.NumberOfElements), p.Shape));
         }

@@ -26,7 +26,7 @@ public sealed class TinyGptTests
         Assert.AreEqual(full.Item<float>(), gathered.Item<float>(), 1e-6);
         gathered.Backward();
         full.Backward();
-        foreach (var ((name, pa), (_, pb)) in a.NamedParameters.Zip(b.NamedParameters))
+        foreach (var ((name, pa), (_, pb)) in a.NamedParameters().Zip(b.NamedParameters()))
         {
             LossAssert.Close(pb.Grad!.ToArray<float>().Select(v => (double)v).ToArray(), pa.Grad!.ToArray<float>(), 1e-5, name);
         }
@@ -41,7 +41,7 @@ public sealed class TinyGptTests
         var loss = model.Forward(x, x, TorchOps.Zeros([2, 8]));
         loss.Backward();
         Assert.AreEqual(0f, loss.Item<float>());
-        foreach (var (name, p) in model.NamedParameters)
+        foreach (var (name, p) in model.NamedParameters())
         {
             var g = p.Grad;
             Assert.IsTrue(g is null || g.ToArray<float>().All(v => v == 0f), $"{name} must get a zero gradient");
