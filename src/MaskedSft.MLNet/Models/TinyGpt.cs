@@ -4,6 +4,7 @@ using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Torch;
 using MaskedSft.MLNet.Torch.Nn;
 using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.MLNet.Validation;
 
 namespace MaskedSft.MLNet.Models;
 
@@ -14,7 +15,7 @@ namespace MaskedSft.MLNet.Models;
 /// (<c>transformer.wte.weight</c>, <c>transformer.h.0.attn.c_attn.weight</c>, ...), so weights saved with
 /// <see cref="SaveWeights"/> open in PyTorch.
 /// </summary>
-public sealed class TinyGpt : Module
+public sealed class TinyGpt : Module, ILogitsModel
 {
     /// <summary>The metadata key holding the config JSON in weight files.</summary>
     public const string ConfigMetadataKey = "maskedsft.gpt_config";
@@ -60,8 +61,14 @@ public sealed class TinyGpt : Module
     /// <summary>The device of the parameters.</summary>
     public Device Device => _wte.Weight.Device;
 
+    /// <inheritdoc />
+    int ILogitsModel.VocabSize => Config.VocabSize;
+
     /// <summary>Number of scalar parameters (the tied head counted once).</summary>
     public long ParameterCount => Parameters().Sum(p => p.NumberOfElements);
+
+    /// <inheritdoc />
+    IEnumerable<Parameter> ILogitsModel.TrainableParameters() => Parameters();
 
     /// <summary>Logits of every position.</summary>
     /// <param name="idx">(B, T) int64 token ids, T &lt;= block size.</param>
