@@ -103,7 +103,7 @@ internal static class DatasetCommand
 
         output.WriteLine(string.Create(c, $"  episodes      {s.EpisodeCount:N0} (train {s.TrainEpisodeCount:N0}, validation {s.ValidationEpisodeCount:N0})"));
         output.WriteLine(string.Create(c, $"  tokens        {s.TokenCount:N0} (train {s.TrainTokenCount:N0}, validation {s.ValidationTokenCount:N0})"));
-        output.WriteLine(string.Create(c, $"  targets       {s.TargetCount:N0}, supervised {s.SupervisedTargetCount:N0} ({s.SupervisedFraction:P1}; train {s.TrainSupervisedTargetCount:N0}, validation {s.ValidationSupervisedTargetCount:N0})"));
+        output.WriteLine(string.Create(c, $"  targets       {s.TargetCount:N0}, supervised {s.SupervisedTargetCount:N0} ({100 * s.SupervisedFraction:F1}%; train {s.TrainSupervisedTargetCount:N0}, validation {s.ValidationSupervisedTargetCount:N0})"));
         output.WriteLine(string.Create(c, $"  mask audit    {s.EpisodesWithoutSupervisedTarget:N0} episodes without a supervised target, {s.FullySupervisedEpisodes:N0} fully supervised"));
         output.WriteLine(string.Create(c, $"  length        min {s.MinLength:N0}, mean {s.MeanLength:F1}, max {s.MaxLength:N0}"));
         output.WriteLine(string.Create(c, $"  advantages    {(h.HasAdvantages ? "yes" : "no")}; scores on {s.ScoredEpisodeCount:N0} episodes; {s.DistinctGroupCount:N0} groups"));

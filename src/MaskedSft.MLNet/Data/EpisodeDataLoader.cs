@@ -276,22 +276,21 @@ public sealed class EpisodeDataLoader
         var start = entry.TokenOffset + sample.Start;
         var x = batch.InputsBuffer(row);
         var y = batch.TargetsBuffer(row);
-        long lastTarget;
+        // X and Y are both widened from the mapping (Y from one token later); copying Y from X is ~10x slower on x64
+        // (the two pinned buffers alias modulo 4 KiB, which stalls the overlapping loads and stores).
         if (dataset.TokenType == EpisodeTokenType.UInt16)
         {
             var tokens = dataset.TokensFile.Span<ushort>(start, m + 1);
             SpanConversions.Widen(tokens[..m], x);
-            lastTarget = tokens[m];
+            SpanConversions.Widen(tokens[1..], y);
         }
         else
         {
             var tokens = dataset.TokensFile.Span<uint>(start, m + 1);
             SpanConversions.Widen(tokens[..m], x);
-            lastTarget = tokens[m];
+            SpanConversions.Widen(tokens[1..], y);
         }
 
-        x[1..m].CopyTo(y);
-        y[m - 1] = lastTarget;
         x[m..].Fill(padId);
         y[m..].Fill(ignoreIndex);
 

@@ -118,6 +118,23 @@ internal static class EpisodeFixtures
         return path;
     }
 
+    /// <summary>Overwrites bytes of a file in place.</summary>
+    public static void Patch(string file, long offset, ReadOnlySpan<byte> bytes)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
+        stream.Position = offset;
+        stream.Write(bytes);
+    }
+
+    /// <summary>Replaces one JSON property's raw value in dataset.json.</summary>
+    public static void EditHeader(string directory, string property, string rawValue)
+    {
+        var path = System.IO.Path.Combine(directory, EpisodeDatasetFormat.HeaderFileName);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        node[property] = System.Text.Json.Nodes.JsonNode.Parse(rawValue);
+        File.WriteAllText(path, node.ToJsonString());
+    }
+
     /// <summary>Copies every buffer of a batch, for comparisons across loaders.</summary>
     public static BatchSnapshot Snapshot(EpisodeBatch batch) => new(
         batch.Epoch,
