@@ -29,6 +29,7 @@ build=$?
 tail -n 5 "$out/native-build.log"
 [ $build -eq 0 ] || { echo "run-gpu-tests: the native build failed (see native-build.log)"; echo "0 passed, 1 failed"; exit 1; }
 export MASKEDSFT_NATIVE_LIB=/tmp/nb/libMaskedSftNative.so LD_LIBRARY_PATH="/tmp/nb:$TL:${LD_LIBRARY_PATH:-}"
+export MASKEDSFT_PYTHON=$(command -v python3)  # the benchmark's PyTorch reference uses the python that has torch
 
 runner=(dotnet "$carry/tests/MaskedSft.MLNet.Tests.dll" --output detailed --no-ansi --no-progress)
 "${runner[@]}" --filter "TestCategory=GPU" > "$out/gpu-tests.log" 2>&1
