@@ -48,6 +48,9 @@ public sealed class HardExampleTracker
     /// <summary>The buffer, sorted by loss descending then key; a live view, do not hold it across calls that change the tracker.</summary>
     public IReadOnlyList<HardExampleEntry> Entries => _entries;
 
+    /// <summary>The keys of the buffer's entries (the de-duplication index; always as many as <see cref="Count"/>).</summary>
+    public IReadOnlyCollection<string> Keys => _byKey.Keys;
+
     /// <summary>The current admission threshold (NaN before the interval's first finite loss).</summary>
     public double CurrentThreshold => _interval.Quantile;
 
