@@ -12,6 +12,7 @@ internal sealed class BenchStream
     public const int TokenLength = 16;
     public const int ImagePool = 64;
     public const int ImageSide = 64;
+    public const int SourceSide = 128;
 
     public BenchStream(int steps, int batch, int keyPool, ulong seed)
     {
@@ -40,6 +41,7 @@ internal sealed class BenchStream
         Images = new byte[ImagePool * ImageSide * ImageSide * 3];
         var batchImages = new MockEpisodeSource(new MockEpisodeSourceOptions { Seed = seed, BatchSize = ImagePool, ImageSize = ImageSide }).GetBatch(0);
         batchImages.Images.CopyTo(Images, 0);
+        SourceImages = new MockEpisodeSource(new MockEpisodeSourceOptions { Seed = seed, BatchSize = ImagePool, ImageSize = SourceSide }).GetBatch(0).Images;
     }
 
     public MockTokenizer Tokenizer { get; } = new();
@@ -58,6 +60,8 @@ internal sealed class BenchStream
 
     public byte[] Images { get; }   // (ImagePool, 64, 64, 3)
 
+    public byte[] SourceImages { get; }   // (ImagePool, 128, 128, 3)
+
     /// <summary>Writes losses.f32, key_ids.i32, tokens.i32, images.u8 and meta.json into <paramref name="directory"/>.</summary>
     public void Write(string directory)
     {
@@ -66,6 +70,7 @@ internal sealed class BenchStream
         File.WriteAllBytes(Path.Combine(directory, "key_ids.i32"), MemoryMarshal.AsBytes(KeyIds.AsSpan()).ToArray());
         File.WriteAllBytes(Path.Combine(directory, "tokens.i32"), MemoryMarshal.AsBytes(Tokens.AsSpan()).ToArray());
         File.WriteAllBytes(Path.Combine(directory, "images.u8"), Images);
+        File.WriteAllBytes(Path.Combine(directory, "images128.u8"), SourceImages);
         var meta = new
         {
             steps = Steps,
@@ -76,6 +81,7 @@ internal sealed class BenchStream
             token_length = TokenLength,
             image_pool = ImagePool,
             image_side = ImageSide,
+            source_side = SourceSide,
         };
         File.WriteAllText(Path.Combine(directory, "meta.json"), JsonSerializer.Serialize(meta));
     }

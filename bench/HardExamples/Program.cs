@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text.Json;
 using MaskedSft.Bench.HardExamples;
 using MaskedSft.MLNet.HardExamples;
+using MaskedSft.MLNet.Torch;
 
 const int batch = 256;
 const int capacity = 50;
@@ -24,8 +25,9 @@ try
     bool allEqual = true;
     Console.WriteLine();
     Console.WriteLine("time per step of UpdateLosses + AddExamples (+ Snapshot every 50 steps), µs; mean = mean of the 5-95th percentiles");
-    Console.WriteLine($"{"",-46} {"C# median",10} {"C# mean",10} {"Py median",10} {"Py mean",10} {"C#/Py median",13}");
-    foreach (bool thumbnails in new[] { false, true })
+    Console.WriteLine($"{"",-52} {"C# median",10} {"C# mean",10} {"Py median",10} {"Py mean",10} {"C#/Py median",13}");
+    TorchOps.SetNumThreads(1); // the Python side runs torch with one thread too
+    foreach (var thumbnails in new[] { ThumbnailKind.None, ThumbnailKind.Png64, ThumbnailKind.Resize128 })
     {
         Run(stream, thumbnails, measureMemory: false); // warm-up (JIT, tiered compilation)
         var cs = Run(stream, thumbnails, measureMemory: false);
@@ -33,12 +35,17 @@ try
         bool equal = SameBuffer(cs.Buffer, py.GetProperty("buffer"));
         allEqual &= equal;
         double pyMean = py.GetProperty("mean_us").GetDouble(), pyMedian = py.GetProperty("median_us").GetDouble();
-        var label = thumbnails ? "tracker + text decode + 64x64 PNG thumbnails" : "tracker + text decode";
-        Console.WriteLine($"{label,-46} {cs.MedianUs,10:F2} {cs.MeanUs,10:F2} {pyMedian,10:F2} {pyMean,10:F2} {cs.MedianUs / pyMedian,13:F3}");
+        var label = thumbnails switch
+        {
+            ThumbnailKind.None => "tracker + text decode",
+            ThumbnailKind.Png64 => "  + PNG of 64x64 images",
+            _ => "  + 128x128 -> 64x64 interpolate (libtorch) + PNG",
+        };
+        Console.WriteLine($"{label,-52} {cs.MedianUs,10:F2} {cs.MeanUs,10:F2} {pyMedian,10:F2} {pyMean,10:F2} {cs.MedianUs / pyMedian,13:F3}");
     }
 
-    var memory = Run(stream, thumbnails: true, measureMemory: true);
-    var pyMemory = RunPython(python, directory, thumbnails: true, memory: true);
+    var memory = Run(stream, ThumbnailKind.Png64, measureMemory: true);
+    var pyMemory = RunPython(python, directory, ThumbnailKind.Png64, memory: true);
     Console.WriteLine();
     Console.WriteLine("memory of the tracker (with thumbnails):");
     Console.WriteLine($"  C#     after 1e5 samples: retained {memory.RetainedAt1e5 / 1024.0,8:F1} KiB, managed heap delta {memory.HeapAt1e5 / 1024.0,8:F1} KiB");
@@ -48,6 +55,7 @@ try
     Console.WriteLine($"  C#     peak retained over the run: {memory.RetainedPeak / 1024.0,8:F1} KiB (K entries + at most ExactQuantileLimit + batch floats x 2)");
     Console.WriteLine($"  C# heap ratio end/1e5: {memory.HeapAtEnd / (double)Math.Max(1, memory.HeapAt1e5):F2} (bounded: does not grow with samples seen)");
     Console.WriteLine();
+    Console.WriteLine($"payloads fetched (samples that entered the buffer): {memory.Fetches:N0} of {(long)steps * batch:N0} samples");
     Console.WriteLine($"final buffers of C# and Python identical (keys and losses): {(allEqual ? "yes" : "NO")}");
     return allEqual ? 0 : 1;
 }
@@ -56,7 +64,7 @@ finally
     Directory.Delete(directory, recursive: true);
 }
 
-static (double MeanUs, double MedianUs, List<(string Key, double Loss)> Buffer, long RetainedAt1e5, long HeapAt1e5, long RetainedAtEnd, long HeapAtEnd, long RetainedPeak) Run(BenchStream stream, bool thumbnails, bool measureMemory)
+static (double MeanUs, double MedianUs, List<(string Key, double Loss)> Buffer, long RetainedAt1e5, long HeapAt1e5, long RetainedAtEnd, long HeapAtEnd, long RetainedPeak, long Fetches) Run(BenchStream stream, ThumbnailKind thumbnails, bool measureMemory)
 {
     long heapBefore = measureMemory ? GC.GetTotalMemory(forceFullCollection: true) : 0;
     var tracker = new HardExampleTracker(new HardExampleTrackerOptions { Capacity = capacity, HighLossQuantile = quantile, LogInterval = logInterval });
@@ -99,13 +107,13 @@ static (double MeanUs, double MedianUs, List<(string Key, double Loss)> Buffer, 
     GC.KeepAlive(tracker);
     var sorted = (double[])times.Clone();
     Array.Sort(sorted);
-    return (TrimmedMean(sorted), sorted[sorted.Length / 2], tracker.Entries.Select(e => (e.Key, e.Loss)).ToList(), retained1e5, heap1e5, retainedEnd, heapEnd, peak);
+    return (TrimmedMean(sorted), sorted[sorted.Length / 2], tracker.Entries.Select(e => (e.Key, e.Loss)).ToList(), retained1e5, heap1e5, retainedEnd, heapEnd, peak, payload.Fetches);
 }
 
 // Mean of the 5th-95th percentile of the sorted times: robust to the scheduler hiccups of a shared machine.
 static double TrimmedMean(double[] sorted) => sorted.Skip(sorted.Length / 20).Take(sorted.Length - (2 * (sorted.Length / 20))).Average();
 
-static JsonElement RunPython(string python, string directory, bool thumbnails, bool memory)
+static JsonElement RunPython(string python, string directory, ThumbnailKind thumbnails, bool memory)
 {
     var script = Path.Combine(AppContext.BaseDirectory, "bench_tracker.py");
     var info = new ProcessStartInfo(python)
@@ -114,7 +122,7 @@ static JsonElement RunPython(string python, string directory, bool thumbnails, b
         RedirectStandardError = true,
         UseShellExecute = false,
     };
-    foreach (var a in new[] { script, directory, capacity.ToString(CultureInfo.InvariantCulture), quantile.ToString(CultureInfo.InvariantCulture), logInterval.ToString(CultureInfo.InvariantCulture), thumbnails ? "1" : "0", memory ? "1" : "0" })
+    foreach (var a in new[] { script, directory, capacity.ToString(CultureInfo.InvariantCulture), quantile.ToString(CultureInfo.InvariantCulture), logInterval.ToString(CultureInfo.InvariantCulture), ((int)thumbnails).ToString(CultureInfo.InvariantCulture), memory ? "1" : "0" })
     {
         info.ArgumentList.Add(a);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Python side of the HardExamples benchmark: the heap-based reference tracker on the stream the C# side wrote.
 
-Usage: python3 bench_tracker.py STREAM_DIR CAPACITY QUANTILE LOG_INTERVAL THUMBNAILS(0/1) MEMORY_MODE(0/1)
+Usage: python3 bench_tracker.py STREAM_DIR CAPACITY QUANTILE LOG_INTERVAL THUMBNAILS MEMORY_MODE(0/1)
+THUMBNAILS: 0 none, 1 PIL PNG of pooled 64x64 images, 2 torch F.interpolate (area) of 128x128 images to 64x64, then PIL PNG.
 Prints one JSON line: microseconds per step (mean, median), the final buffer (key, loss) and, in memory mode,
 tracemalloc's bytes retained by the tracker after 1e5 samples and at the end.
 """
@@ -21,7 +22,7 @@ from reference_tracker import PyHardExampleTracker  # noqa: E402
 def main():
     directory, capacity, quantile, log_interval, thumbnails, memory_mode = sys.argv[1:7]
     capacity, quantile, log_interval = int(capacity), float(quantile), int(log_interval)
-    thumbnails, memory_mode = thumbnails == "1", memory_mode == "1"
+    thumbnails, memory_mode = int(thumbnails), memory_mode == "1"
     with open(os.path.join(directory, "meta.json")) as f:
         meta = json.load(f)
     steps, batch = meta["steps"], meta["batch"]
@@ -36,6 +37,17 @@ def main():
     if thumbnails:
         from PIL import Image
         image = Image
+    if thumbnails == 2:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(1)
+        src = meta["source_side"]
+        images128 = np.fromfile(os.path.join(directory, "images128.u8"), dtype=np.uint8).reshape(meta["image_pool"], src, src, 3)
+
+        def resized(k):
+            nchw = torch.from_numpy(images128[k]).to(torch.float32).permute(2, 0, 1).unsqueeze(0)
+            out = F.interpolate(nchw, size=(side, side), mode="area")
+            return out.squeeze(0).permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).contiguous().numpy()
 
     key_lists = [[keys[k] for k in row] for row in key_ids.tolist()]
     loss_lists = [row for row in losses]
@@ -57,7 +69,8 @@ def main():
             p = {"text": text, "global_index": step * batch + i}
             if image is not None:
                 buf = io.BytesIO()
-                image.fromarray(images[k % len(images)]).save(buf, "PNG")
+                pixels = resized(k % len(images)) if thumbnails == 2 else images[k % len(images)]
+                image.fromarray(pixels).save(buf, "PNG")
                 p["thumbnail"] = buf.getvalue()
             return p
 
