@@ -14,5 +14,7 @@ internal static class CommandCatalog
         yield return DatasetCommand.Create();
         yield return MockCommands.CreateTrain();
         yield return MockCommands.CreateHardExamples();
+        yield return ValidateCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

@@ -21,6 +21,7 @@ namespace MaskedSft.MLNet.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly EpisodeDataset _dataset;
+    private readonly EpisodeDataset? _validationDataset;
     private readonly EpisodeLoaderOptions _loaderOptions;
     private readonly WeightedSftLoss _loss;
     private readonly AdamW _optimizer;
@@ -28,7 +29,7 @@ public sealed class Trainer : IDisposable
     private readonly TextWriter? _log;
     private readonly List<StepMetrics> _runMetrics = [];
     private EpisodeDataLoader _trainLoader;
-    private EpisodeDataLoader? _validationLoader;
+    private bool? _hasValidation;
     private EpisodeBatch[] _window;
     private CheckpointStore? _store;
     private MetricsWriter? _metricsWriter;
@@ -41,10 +42,12 @@ public sealed class Trainer : IDisposable
     /// <param name="dataset">The open episode dataset (train split for training, validation split for evaluation).</param>
     /// <param name="options">The options.</param>
     /// <param name="log">Where to print progress lines; null prints nothing.</param>
+    /// <param name="validation">A separate dataset to evaluate on (its validation split, or its train split when it has no
+    /// validation episodes); null evaluates on <paramref name="dataset"/>'s validation split.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="dataset"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The dataset's vocabulary does not fit the model, or the block exceeds the model's.</exception>
-    public Trainer(TinyGpt model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null)
+    public Trainer(TinyGpt model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null, EpisodeDataset? validation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -58,9 +61,12 @@ public sealed class Trainer : IDisposable
         if (options.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
         if (options.Device is { } device && model.Device != device) model.To(device);
 
+        if (validation is not null && validation.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.Config.VocabSize}.", nameof(validation));
         Model = model;
         Options = options;
         _dataset = dataset;
+        _validationDataset = validation;
         _log = log;
         _loss = new WeightedSftLoss(options.Loss);
         _loaderOptions = new EpisodeLoaderOptions
@@ -90,6 +96,11 @@ public sealed class Trainer : IDisposable
     /// <summary>Raised after every optimizer step with its metrics (validation loss set on evaluation steps); handlers may
     /// cancel the run's token to stop after this step.</summary>
     public event Action<StepMetrics>? StepCompleted;
+
+    /// <summary>Raised for every micro-batch after its backward pass with the batch and each row's masked mean loss (from the
+    /// training loss itself, no extra forward pass), e.g. for hard-example tracking. Arguments: global step being computed
+    /// (1-based), the batch (reused afterwards: copy what you keep), the per-row losses.</summary>
+    public event Action<long, EpisodeBatch, float[]>? MicroBatchLossesComputed;
 
     /// <summary>The model being trained.</summary>
     public TinyGpt Model { get; }
@@ -187,7 +198,7 @@ public sealed class Trainer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!HasValidation) return null;
-        var loader = EpisodeDataLoader.CreateValidation(_dataset, _loaderOptions); // from its first batch every time
+        var loader = CreateValidationLoader(); // from its first batch every time
         var wasTraining = Model.IsTraining;
         Model.Eval();
         try
@@ -328,14 +339,18 @@ public sealed class Trainer : IDisposable
     {
         get
         {
-            if (_validationLoader is null && _dataset.Header.ValidationEpisodeCount > 0)
-            {
-                var loader = EpisodeDataLoader.CreateValidation(_dataset, _loaderOptions);
-                if (loader.BatchesPerEpoch > 0) _validationLoader = loader;
-            }
-
-            return _validationLoader is not null;
+            _hasValidation ??= CreateValidationLoader().BatchesPerEpoch > 0;
+            return _hasValidation.Value;
         }
+    }
+
+    /// <summary>The evaluation loader: the validation split of the validation dataset (or of the training dataset); a separate
+    /// validation dataset without validation episodes is evaluated on its train split. Index order, no dropped batch.</summary>
+    private EpisodeDataLoader CreateValidationLoader()
+    {
+        var source = _validationDataset ?? _dataset;
+        var split = _validationDataset is not null && source.Header.ValidationEpisodeCount == 0 ? DatasetSplit.Train : DatasetSplit.Validation;
+        return new EpisodeDataLoader(source, split, _loaderOptions with { Shuffle = false, DropLast = false });
     }
 
     private void EnsureOutput()
@@ -368,6 +383,7 @@ public sealed class Trainer : IDisposable
             correct += output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum().Item<double>();
             var perRow = output.TokenLoss.Sum(1).Div(output.EffectiveMask.Sum(1).ClampMin(1.0));   // (B)
             maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
+            if (MicroBatchLossesComputed is { } handler) handler(Step + 1, batch, perRow.To(ScalarType.Float32).ToArray<float>());
             positions += (long)batch.Rows * batch.BlockSize;
         }
 
