@@ -4,7 +4,7 @@ using System.Globalization;
 namespace MaskedSft.MLNet.Training;
 
 /// <summary>Writes one line per logged step, e.g.
-/// <c>step   40/200 [#####.....]  20% | loss 1.2345 | val 1.3012 | lr 9.5e-04 | gnorm 0.513 | acc 61.2% | 12.3k tok/s | eta 0:42</c>.</summary>
+/// <c>step  40/200 [####................]  20% | loss 1.2345 | val 1.3012 | lr 9.5e-04 | gnorm 0.513 | acc 61.2% | 12.3k tok/s | eta 0:42</c>.</summary>
 public sealed class ProgressPrinter
 {
     private readonly TextWriter _writer;
@@ -45,7 +45,7 @@ public sealed class ProgressPrinter
         var val = m.ValidationLoss is { } v ? string.Create(CultureInfo.InvariantCulture, $" | val {v:F4}") : string.Empty;
         var eta = remaining is { } r ? $" | eta {(int)r.TotalMinutes}:{r.Seconds:D2}" : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"step {m.Step.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{maxSteps} [{new string('#', filled)}{new string('.', 20 - filled)}] {fraction * 100,3:F0}% | loss {m.Loss:F4}{val} | lr {m.LearningRate:0.0e+00} | gnorm {m.GradNorm:F3} | acc {m.TokenAccuracy:P1} | {Speed(m.TokensPerSecond)} tok/s{eta}");
+            $"step {m.Step.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{maxSteps} [{new string('#', filled)}{new string('.', 20 - filled)}] {fraction * 100,3:F0}% | loss {m.Loss:F4}{val} | lr {m.LearningRate:0.0e+00} | gnorm {m.GradNorm:F3} | acc {m.TokenAccuracy * 100:F1}% | {Speed(m.TokensPerSecond)} tok/s{eta}");
     }
 
     private static string Speed(double tokensPerSecond) => tokensPerSecond >= 1000
