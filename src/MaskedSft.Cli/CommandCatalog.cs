@@ -16,5 +16,6 @@ internal static class CommandCatalog
         yield return MockCommands.CreateHardExamples();
         yield return ValidateCommand.Create();
         yield return TrainCommand.Create();
+        yield return DoctorCommand.Create();
     }
 }

@@ -169,7 +169,8 @@ public static class LossMaskChecks
         {
             return check();
         }
-        catch (Exception e) when (e is TorchException or ArgumentException or InvalidOperationException or InvalidDataException)
+        catch (Exception e) when (e is TorchException or ArgumentException or InvalidOperationException or InvalidDataException or IOException
+            or KeyNotFoundException or FormatException or MaskedSft.MLNet.Torch.Safetensors.SafetensorsFormatException or MaskedSft.MLNet.Data.EpisodeDatasetException)
         {
             return new ValidationCheckResult(name, false, Measured(), $"the check could not run: {e.GetType().Name}: {e.Message}");
         }
