@@ -2,7 +2,7 @@
 """PyTorch-Python twin of bench/TrainStep: one training step (forward, masked loss, backward, clip, AdamW) of the tiny GPT.
 
 Usage: /usr/bin/python3 bench/TrainStep/reference.py LAYERS EMBD HEADS VOCAB B T WARMUP STEPS THREADS
-Prints one JSON line: {"median_ms": .., "mean_ms": .., "min_ms": .., "loss": ..}. The model is the one of
+Prints one JSON line: {"median_ms": .., "mean_ms": .., "min_ms": .., "times_ms": [..], "loss": ..}. The model is the one of
 scripts/reference/model_reference.py (the same architecture as MaskedSft.MLNet.Models.TinyGpt).
 """
 import json
@@ -50,7 +50,7 @@ def main():
         if i >= warmup:
             times.append(elapsed)
     print(json.dumps({"median_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "min_ms": min(times),
-                      "loss": float(loss.item())}))
+                      "times_ms": times, "loss": float(loss.item())}))
 
 
 if __name__ == "__main__":

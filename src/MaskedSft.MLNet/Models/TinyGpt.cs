@@ -167,7 +167,7 @@ public sealed class TinyGpt : Module, ILogitsModel
         var wasTraining = IsTraining;
         Eval();
         using var noGrad = new NoGradScope();
-        using var generator = Generator.Create(options.Seed);
+        using var generator = Generator.Create(options.Seed, Device);
         var sequence = prompt.To(Device, ScalarType.Int64).Clone().DetachFromDisposeScope();
         Tensor? finished = null;
         try

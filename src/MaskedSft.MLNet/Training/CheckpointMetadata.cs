@@ -56,6 +56,9 @@ public sealed record CheckpointMetadata
     /// <summary>State of the CPU default generator (dropout), base64 of libtorch's state bytes.</summary>
     public required string CpuRngState { get; init; }
 
+    /// <summary>State of the CUDA default generator of the training device (dropout on the GPU), base64; null on the CPU.</summary>
+    public string? CudaRngState { get; init; }
+
     /// <summary>The model's configuration.</summary>
     public required GptConfig Model { get; init; }
 

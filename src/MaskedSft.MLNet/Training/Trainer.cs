@@ -259,6 +259,12 @@ public sealed class Trainer : IDisposable
 
         byte[] rng;
         using (var g = Generator.GetDefault()) rng = g.GetState();
+        string? cudaRng = null;
+        if (Model.Device.IsCuda)
+        {
+            using var g = Generator.GetDefault(Model.Device);
+            cudaRng = Convert.ToBase64String(g.GetState());
+        }
         var meta = new CheckpointMetadata
         {
             Step = Step,
@@ -266,6 +272,7 @@ public sealed class Trainer : IDisposable
             Scheduler = new SchedulerState(Step, _schedule.Peak, _schedule.Minimum, _schedule.WarmupSteps, _schedule.TotalSteps),
             Loader = _trainLoader.State,
             CpuRngState = Convert.ToBase64String(rng),
+            CudaRngState = cudaRng,
             Model = Model.Config,
             Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
             DatasetPath = _dataset.DirectoryPath,
@@ -300,6 +307,11 @@ public sealed class Trainer : IDisposable
         }
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
+        if (meta.CudaRngState is { } cuda && Model.Device.IsCuda)
+        {
+            using var g = Generator.GetDefault(Model.Device);
+            g.SetState(Convert.FromBase64String(cuda));
+        }
         _trainLoader = EpisodeDataLoader.CreateTrain(_dataset, _loaderOptions, meta.Loader);
         Step = meta.Step;
         _lastMetrics = meta.LastMetrics;

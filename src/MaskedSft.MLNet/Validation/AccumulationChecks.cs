@@ -29,12 +29,13 @@ public static class AccumulationChecks
             using var scope = new DisposeScope();
             const int rows = 6, length = 12;
             using var g = Generator.Create(seed);
-            var x = TorchOps.RandInt(0, model.VocabSize, [rows, length], g);
-            var y = TorchOps.RandInt(0, model.VocabSize, [rows, length], g);
+            var device = SyntheticBatch.DeviceOf(model);
+            var x = TorchOps.RandInt(0, model.VocabSize, [rows, length], g).To(device);
+            var y = TorchOps.RandInt(0, model.VocabSize, [rows, length], g).To(device);
             var maskValues = new float[rows * length];
             int[] supervised = [11, 2, 7, 0, 5, 9];
             for (var r = 0; r < rows; r++) for (var j = length - supervised[r]; j < length; j++) maskValues[r * length + j] = 1;
-            var mask = Tensor.FromArray(maskValues, rows, length);
+            var mask = Tensor.FromArray(maskValues, rows, length).To(device);
             var parameters = model.TrainableParameters().ToList();
             var fn = new WeightedSftLoss(options with { NormLength = options.NormLength ?? length });
             var global = LossNormalizer.FromMask(maskValues, rows, options.NormLength ?? length);

@@ -53,7 +53,7 @@ public static class LossMaskChecks
         {
             using var scope = new DisposeScope();
             using var noGrad = new NoGradScope();
-            var batch = SyntheticBatch.Create(model.VocabSize, options);
+            var batch = SyntheticBatch.Create(model, options);
             var loss = options.LossOrDefault;
             var logits = model.Forward(batch.Inputs);
             var clean = loss(logits, batch.Targets, batch.Mask).Item<double>();
@@ -88,7 +88,7 @@ public static class LossMaskChecks
         return Guard(GradientCheckName, () =>
         {
             using var scope = new DisposeScope();
-            var batch = SyntheticBatch.Create(model.VocabSize, options);
+            var batch = SyntheticBatch.Create(model, options);
             var parameters = model.TrainableParameters().ToList();
             var (logitGrad, first) = Gradients(model, parameters, batch.Inputs, batch.Targets, batch.Mask, options.LossOrDefault);
             var (_, second) = Gradients(model, parameters, batch.Inputs, batch.CorruptAt(masked: true), batch.Mask, options.LossOrDefault);
@@ -122,7 +122,7 @@ public static class LossMaskChecks
         {
             using var scope = new DisposeScope();
             using var noGrad = new NoGradScope();
-            var batch = SyntheticBatch.Create(model.VocabSize, options);
+            var batch = SyntheticBatch.Create(model, options);
             var logits = model.Forward(batch.Inputs);
             var masked = options.LossOrDefault(logits, batch.Targets, batch.Mask).Item<double>();
             var unmasked = options.LossOrDefault(logits, batch.Targets, TorchOps.OnesLike(batch.Mask)).Item<double>();
@@ -148,7 +148,7 @@ public static class LossMaskChecks
         return Guard(AllZeroMaskName, () =>
         {
             using var scope = new DisposeScope();
-            var batch = SyntheticBatch.Create(model.VocabSize, options);
+            var batch = SyntheticBatch.Create(model, options);
             var parameters = model.TrainableParameters().ToList();
             var (_, grads) = Gradients(model, parameters, batch.Inputs, batch.Targets, TorchOps.ZerosLike(batch.Mask), options.LossOrDefault, out var loss);
             var maxGrad = grads.Count == 0 ? 0.0 : grads.Max(g => g.Abs().Max().Item<double>());

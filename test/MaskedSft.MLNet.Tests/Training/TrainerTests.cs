@@ -175,6 +175,17 @@ public sealed class TrainerTests
     }
 
     [TestMethod]
+    public void Constructor_Epochs_PlansStepsFromBatchesPerEpoch()
+    {
+        using var model = new TinyGpt(s_fixture.Config(), seed: 10);
+        // 64 training episodes, B = 4 -> 16 batches per epoch; k = 3 -> ceil(2 * 16 / 3) = 11 optimizer steps for 2 epochs.
+        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { Epochs = 2, BatchSize = 4, GradientAccumulationSteps = 3, EvalInterval = 0 });
+        Assert.AreEqual(11, trainer.MaxSteps);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, new TrainerOptions { Epochs = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, new TrainerOptions { MinLearningRate = 1, LearningRate = 0.1 }));
+    }
+
+    [TestMethod]
     public void LoadCheckpoint_OtherModelConfig_ThrowsNamingBoth()
     {
         var dir = s_fixture.NewDirectory("mismatch");
