@@ -112,7 +112,7 @@ public sealed class SyntheticChatCorpus
     public IReadOnlyList<SyntheticChatEpisode> Generate(int count, int streamSeed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var random = new Random(HashCode.Combine(Seed, streamSeed, 0x5EED));
+        var random = new Random(StreamSeed(Seed, streamSeed)); // not HashCode.Combine: it is randomised per process
         var list = new List<SyntheticChatEpisode>(count);
         for (var i = 0; i < count; i++) list.Add(Episode(random));
         return list;
@@ -196,6 +196,16 @@ public sealed class SyntheticChatCorpus
         var mask = new byte[tokens.Count];
         for (var i = promptLength; i < tokens.Count; i++) mask[i] = 1;
         return new SyntheticChatEpisode([.. tokens], mask, promptLength);
+    }
+
+    /// <summary>A deterministic 32-bit seed from (corpus seed, stream seed): a splitmix64 finalizer over both.</summary>
+    private static int StreamSeed(int seed, int stream)
+    {
+        var z = unchecked(((ulong)(uint)seed << 32) ^ (uint)stream ^ 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
     }
 
     private void Add(string word)

@@ -18,6 +18,16 @@ public sealed class SyntheticChatCorpusTests
     }
 
     [TestMethod]
+    public void Generate_FixedSeeds_SameEpisodesInEveryProcess()
+    {
+        // Pinned values: the stream must not depend on per-process randomised hashing.
+        var e = SyntheticChatCorpus.Create(1234).Generate(1, 1)[0];
+        Assert.AreEqual(ExpectedFirstEpisode, string.Join(' ', e.Tokens));
+    }
+
+    private const string ExpectedFirstEpisode = "1 115 116 116 14 15 6 7 8 142 9 3 2 6 7 8 142 5 160 13 3";
+
+    [TestMethod]
     public void Generate_Episode_MaskCoversExactlyAssistantAnswerAndEnd()
     {
         var corpus = SyntheticChatCorpus.Create();
