@@ -12,5 +12,7 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DatasetCommand.Create();
+        yield return MockCommands.CreateTrain();
+        yield return MockCommands.CreateHardExamples();
     }
 }
