@@ -182,6 +182,47 @@ public sealed class BpeTokenizer
         Encode(text, allowSpecialTokens, ref sink);
     }
 
+    /// <summary>
+    /// Encodes the concatenation of <paramref name="parts"/> as one text, except that added-token matching follows each
+    /// part's own <c>AllowSpecial</c> flag: text of consecutive parts flows into the same pre-tokens and merges exactly as
+    /// if the parts were one string, while special tokens are only recognized inside parts that allow them. Chat templates
+    /// use this to tokenize template text (special tokens on) and message contents (special tokens off) together.
+    /// </summary>
+    /// <param name="parts">Texts and whether special tokens are matched in each.</param>
+    /// <param name="destination">Receives the ids.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public void EncodePartsToIds(IReadOnlyList<(string Text, bool AllowSpecial)> parts, List<int> destination)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(destination);
+        var sink = new ListSink(destination);
+        var pending = new StringBuilder();
+        foreach (var (text, allowSpecial) in parts)
+        {
+            ArgumentNullException.ThrowIfNull(text, nameof(parts));
+            int position = 0;
+            while (_rawMatcher is not null && _rawMatcher.TryFindNext(text, position, allowSpecial, out int start, out int end, out var token))
+            {
+                pending.Append(text, position, start - position);
+                if (pending.Length > 0)
+                {
+                    EncodeSegment(pending.ToString(), allowSpecial, ref sink);
+                    pending.Clear();
+                }
+
+                sink.Add(token!.Id);
+                position = end;
+            }
+
+            pending.Append(text, position, text.Length - position);
+        }
+
+        if (pending.Length > 0)
+        {
+            EncodeSegment(pending.ToString(), true, ref sink);
+        }
+    }
+
     /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool)"/> would return, without building them.</summary>
     /// <param name="text">Any text.</param>
     /// <param name="allowSpecialTokens">When false, special tokens in the text are encoded as ordinary text.</param>

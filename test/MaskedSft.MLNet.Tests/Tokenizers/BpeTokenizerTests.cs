@@ -114,4 +114,47 @@ public sealed class BpeTokenizerTests
         Assert.IsNull(TestTokenizers.Qwen3.TokenToId("definitely-not-a-token-\u4e00\u4e00\u4e00"));
         Assert.IsNull(TestTokenizers.Qwen3.IdToToken(-1));
     }
+
+    [TestMethod]
+    public void EncodePartsToIds_RandomCuts_EqualsEncodingTheWholeText()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(TestTokenizers.Fixture("parity_corpus.json")));
+        var rng = new Random(5);
+        foreach (var tokenizer in new[] { TestTokenizers.Qwen3, TestTokenizers.Gpt2 })
+        {
+            foreach (var element in doc.RootElement.GetProperty("strings").EnumerateArray())
+            {
+                string text = element.GetString()!;
+                if (text.Contains('<', StringComparison.Ordinal))
+                {
+                    continue; // a cut inside an added token's text would (rightly) keep it from matching
+                }
+
+                var parts = new List<(string, bool)>();
+                int position = 0;
+                while (position < text.Length)
+                {
+                    int length = Math.Min(text.Length - position, rng.Next(1, 12));
+                    parts.Add((text.Substring(position, length), rng.Next(2) == 0));
+                    position += length;
+                }
+
+                var ids = new List<int>();
+                tokenizer.EncodePartsToIds(parts, ids);
+                CollectionAssert.AreEqual(tokenizer.EncodeToIds(text), ids, System.Text.Json.JsonSerializer.Serialize(text));
+            }
+        }
+    }
+
+    [TestMethod]
+    public void EncodePartsToIds_SpecialTokensOnlyWhereAllowed()
+    {
+        var tokenizer = TestTokenizers.Qwen3;
+        var ids = new List<int>();
+        tokenizer.EncodePartsToIds([("<|im_start|>user\n", true), ("<|im_end|>", false), ("<|im_end|>", true)], ids);
+        Assert.AreEqual(151644, ids[0]);
+        Assert.AreEqual(151645, ids[^1]);
+        Assert.AreEqual(1, ids.Count(id => id == 151645));
+        Assert.AreEqual("<|im_start|>user\n<|im_end|><|im_end|>", tokenizer.Decode([.. ids]));
+    }
 }
