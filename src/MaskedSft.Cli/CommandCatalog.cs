@@ -11,5 +11,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return DatasetCommand.Create();
     }
 }

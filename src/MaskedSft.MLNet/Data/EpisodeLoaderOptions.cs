@@ -1,0 +1,39 @@
+// Settings of EpisodeDataLoader: batch and block size, seed, long-episode policy, mask/advantage modes, padding.
+namespace MaskedSft.MLNet.Data;
+
+/// <summary>Options of <see cref="EpisodeDataLoader"/>.</summary>
+public sealed record EpisodeLoaderOptions
+{
+    /// <summary>Rows per batch, B (default 8).</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Positions per row, T: a row holds up to T inputs and T targets, i.e. a window of T + 1 tokens (default 1024).</summary>
+    public int BlockSize { get; init; } = 1024;
+
+    /// <summary>Seed of the sample order; epoch e visits the samples in the permutation of (Seed, e) (default 1337).</summary>
+    public ulong Seed { get; init; } = 1337;
+
+    /// <summary>What to do with episodes longer than the block (default <see cref="LongEpisodePolicy.Truncate"/>).</summary>
+    public LongEpisodePolicy LongEpisodes { get; init; } = LongEpisodePolicy.Truncate;
+
+    /// <summary>Whether batches carry the loss mask (default true). False gives (X, Y) only, training on every real target.</summary>
+    public bool UseLossMask { get; init; } = true;
+
+    /// <summary>Whether batches carry advantages when the dataset has them (default true).</summary>
+    public bool IncludeAdvantages { get; init; } = true;
+
+    /// <summary>Whether each epoch visits the samples in a new random order (default true); false keeps index order.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Whether to drop an epoch's last partial batch, so every batch has B rows (default true).</summary>
+    public bool DropLast { get; init; } = true;
+
+    /// <summary>Target value at padded positions (default -100, cross-entropy's usual ignore index).</summary>
+    public int IgnoreIndex { get; init; } = -100;
+
+    /// <summary>Input value at padded positions; null uses the dataset's pad id.</summary>
+    public int? PadId { get; init; }
+
+    /// <summary>Drop samples whose targets have no supervised position (only when <see cref="UseLossMask"/>; default false).</summary>
+    public bool SkipSamplesWithoutSupervisedTarget { get; init; }
+}
