@@ -12,5 +12,8 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DatasetCommand.Create();
+        yield return PrepareCommand.Create();
+        yield return InspectCommand.Create();
+        yield return TokenizeCommand.Create();
     }
 }

@@ -268,6 +268,68 @@ public sealed class BpeTokenizer
         return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
     }
 
+    /// <summary>The bytes a token stands for (UTF-8 of an added token's content); what <see cref="Decode"/> concatenates.</summary>
+    /// <param name="id">Token id.</param>
+    /// <returns>The bytes (a token may hold part of a multi-byte character).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a token of this tokenizer.</exception>
+    public byte[] TokenToBytes(int id)
+    {
+        if (_addedById.TryGetValue(id, out var added))
+        {
+            return Encoding.UTF8.GetBytes(added.Content);
+        }
+
+        string token = (uint)id < (uint)_model.IdToToken.Length ? _model.IdToToken[id] ?? throw UnknownId(id) : throw UnknownId(id);
+        var bytes = new List<byte>(token.Length);
+        return ByteLevelMapping.TryAppendBytes(token, bytes) ? [.. bytes] : Encoding.UTF8.GetBytes(token);
+    }
+
+    /// <summary>
+    /// Splits <paramref name="ids"/> into the shortest runs that each decode to whole characters (a character whose UTF-8
+    /// bytes are spread over several tokens keeps those tokens together), for showing tokens one by one.
+    /// </summary>
+    /// <param name="ids">Token ids.</param>
+    /// <returns>(index of the first token, number of tokens, text) per run, in order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not a token of this tokenizer.</exception>
+    public IReadOnlyList<(int Start, int Count, string Text)> DecodePieces(ReadOnlySpan<int> ids)
+    {
+        var pieces = new List<(int, int, string)>();
+        var bytes = new List<byte>();
+        int start = 0;
+        int pending = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            foreach (byte b in TokenToBytes(ids[i]))
+            {
+                bytes.Add(b);
+                if (pending > 0 && (b & 0xC0) == 0x80)
+                {
+                    pending--;
+                }
+                else
+                {
+                    pending = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
+                }
+            }
+
+            // Close the run at a character boundary, or after 8 tokens of invalid bytes.
+            if (pending == 0 || i - start >= 7)
+            {
+                pieces.Add((start, i - start + 1, Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes))));
+                bytes.Clear();
+                pending = 0;
+                start = i + 1;
+            }
+        }
+
+        if (start < ids.Length)
+        {
+            pieces.Add((start, ids.Length - start, Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes))));
+        }
+
+        return pieces;
+    }
+
     /// <summary>The id of a token given as it is written in the vocabulary (byte-level alphabet) or as an added token.</summary>
     /// <param name="token">Token string, e.g. <c>Ġhello</c> or <c>&lt;|im_end|&gt;</c>.</param>
     /// <returns>The id, or null when there is no such token.</returns>
