@@ -1,7 +1,6 @@
 // The BPE model of a byte-level tokenizer: vocabulary, ranked merges, and the merge algorithm on one pre-token.
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace MaskedSft.MLNet.Tokenizers;
 
@@ -10,6 +9,7 @@ namespace MaskedSft.MLNet.Tokenizers;
 /// pre-token into ids by repeatedly applying the merge of lowest rank, leftmost first, exactly as Hugging Face's BPE model
 /// (without dropout) does.
 /// </summary>
+[SkipLocalsInit]
 internal sealed class BpeModel
 {
     /// <summary>Words with more symbols than this use the heap-based merge (O(n log n)); shorter ones a linear scan.</summary>
@@ -17,7 +17,7 @@ internal sealed class BpeModel
 
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
-    private readonly Dictionary<long, Merge> _merges;
+    private readonly MergeTable _merges;
     private readonly int[] _byteIds = new int[256];
 
     /// <summary>Creates the model.</summary>
@@ -30,13 +30,8 @@ internal sealed class BpeModel
         _vocab = vocab;
         _vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         IgnoreMerges = ignoreMerges;
-        _merges = new Dictionary<long, Merge>(merges.Count);
-        for (int rank = 0; rank < merges.Count; rank++)
-        {
-            var (left, right, merged) = merges[rank];
-            // The first occurrence of a pair keeps its rank, as in Hugging Face's BPE.
-            _merges.TryAdd(Key(left, right), new Merge(rank, merged));
-        }
+        // The first occurrence of a pair keeps its rank, as in Hugging Face's BPE.
+        _merges = new MergeTable(merges);
 
         Span<char> one = stackalloc char[1];
         for (int b = 0; b < 256; b++)
@@ -263,18 +258,7 @@ internal sealed class BpeModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Lookup(int left, int right, out int merged)
-    {
-        ref var merge = ref CollectionsMarshal.GetValueRefOrNullRef(_merges, Key(left, right));
-        if (Unsafe.IsNullRef(ref merge))
-        {
-            merged = -1;
-            return int.MaxValue;
-        }
-
-        merged = merge.MergedId;
-        return merge.Rank;
-    }
+    private int Lookup(int left, int right, out int merged) => _merges.Lookup(left, right, out merged);
 
     private bool TryWholeWord(ReadOnlySpan<byte> bytes, out int id)
     {
@@ -288,9 +272,4 @@ internal sealed class BpeModel
         ByteLevelMapping.BytesToChars(bytes, chars);
         return _vocabBySpan.TryGetValue(chars, out id);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
-
-    private readonly record struct Merge(int Rank, int MergedId);
 }

@@ -19,8 +19,8 @@ namespace MaskedSft.MLNet.Tokenizers;
 /// </remarks>
 public sealed class BpeTokenizer
 {
-    /// <summary>Default number of pre-tokens kept in the word cache.</summary>
-    public const int DefaultCacheCapacity = 100_000;
+    /// <summary>Default number of pre-tokens kept in the word cache (per thread).</summary>
+    public const int DefaultCacheCapacity = 65_536;
 
     private readonly BpeModel _model;
     private readonly RegexPreTokenizer _preTokenizer;
@@ -503,6 +503,7 @@ public sealed class BpeTokenizer
         EncodePieceUncached(piece, ref sink);
     }
 
+    [SkipLocalsInit]
     private void EncodePieceUncached<TSink>(ReadOnlySpan<char> piece, ref TSink sink)
         where TSink : struct, ITokenSink
     {
