@@ -56,7 +56,10 @@ def main() -> None:
         first = time.perf_counter() - start
         for ids in all_ids:
             count += len(ids)
-            sha.update(array.array("I", ids).tobytes() if sys.byteorder == "little" else array.array("I", ids).byteswap())
+            packed = array.array("I", ids)
+            if sys.byteorder != "little":
+                packed.byteswap()
+            sha.update(packed.tobytes())
         seconds = []
         for _ in range(args.passes):
             start = time.perf_counter()

@@ -12,6 +12,8 @@ test/MaskedSft.MLNet.Tests/Fixtures/Tokenizers/parity_ids.json.
 
 Run from the repository root (needs `pip install tokenizers`):
     python3 scripts/reference/tokenizer_parity_reference.py [--out PATH]
+or, to compare with the committed parity_ids.json instead of writing (exit 1 on any difference):
+    python3 scripts/reference/tokenizer_parity_reference.py --check
 """
 import argparse
 import hashlib
@@ -29,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=os.path.join(fixtures, "parity_ids.json"))
     parser.add_argument("--tokenizers-dir", default=os.path.join(repo, ".cache", "tokenizers"))
+    parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     args = parser.parse_args()
 
     corpus_path = os.path.join(fixtures, "parity_corpus.json")
@@ -68,6 +71,26 @@ def main() -> None:
             pieces.append([len(piece) for piece, _ in pre_tokenizer.pre_tokenize_str(text)])
         result["tokenizers"][name] = {"ids": ids, "decoded": decoded, "piece_bytes": pieces}
         print(f"{name}: {sum(len(i) for i in ids)} tokens for {len(strings)} strings")
+    if args.check:
+        with open(args.out, encoding="utf-8") as f:
+            committed = json.load(f)
+        print(f"committed: {committed['generator']}; now: {result['generator']}")
+        ok = committed["corpus_sha256"] == result["corpus_sha256"]
+        if not ok:
+            print("corpus_sha256 differs: the committed ids were made from another corpus")
+        for name, fresh in result["tokenizers"].items():
+            old = committed["tokenizers"].get(name)
+            if old is None:
+                print(f"{name}: not in the committed file")
+                ok = False
+                continue
+            for field in ("ids", "decoded", "piece_bytes"):
+                same = sum(1 for a, b in zip(old[field], fresh[field]) if a == b)
+                equal = same == len(strings) and len(old[field]) == len(fresh[field])
+                ok &= equal
+                print(f"{name} {field}: {same}/{len(strings)} strings equal{'' if equal else '  <-- DIFFERENT'}")
+        print("PARITY OK" if ok else "PARITY DIFFERENT")
+        sys.exit(0 if ok else 1)
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:
         json.dump(result, f, ensure_ascii=True, separators=(",", ":"))
         f.write("\n")

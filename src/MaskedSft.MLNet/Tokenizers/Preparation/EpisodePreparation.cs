@@ -39,7 +39,7 @@ public static class EpisodePreparation
     /// <exception cref="ArgumentOutOfRangeException">MaxLength is negative or ValidationFraction outside [0, 1].</exception>
     /// <exception cref="FileNotFoundException">The input file does not exist.</exception>
     /// <exception cref="PreparationLineException">A line is bad and SkipBadLines is false.</exception>
-    /// <exception cref="ChatTemplateException">The tokenizer lacks a token the template needs.</exception>
+    /// <exception cref="ChatTemplateException">The tokenizer lacks a token the template needs (raised by the first chat line).</exception>
     /// <exception cref="InvalidDataException">No episode was produced.</exception>
     /// <exception cref="IOException">The output exists (without Overwrite) or writing failed.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
@@ -57,7 +57,7 @@ public static class EpisodePreparation
             throw new FileNotFoundException($"The input file '{options.InputPath}' was not found.", options.InputPath);
         }
 
-        options.Template.Validate(options.Tokenizer);
+        // The template is checked against the tokenizer by the first chat line (a file of Atropos lines needs no template).
         var tokenizer = options.Tokenizer;
         var writerOptions = new EpisodeDatasetWriterOptions
         {
