@@ -1,25 +1,6 @@
 // Flags loss masks that train nothing (e.g. after truncation) or everything (a template without assistant markers).
 namespace MaskedSft.MLNet.Tokenizers.Templates;
 
-/// <summary>The verdict of <see cref="MaskAudit.Audit"/>.</summary>
-public enum MaskAuditFlag
-{
-    /// <summary>Some but not all targets are trained.</summary>
-    Ok,
-
-    /// <summary>No target is trained: the episode would contribute nothing (and a loss averaged over it is undefined).</summary>
-    NoSupervisedTokens,
-
-    /// <summary>Every target is trained: prompts are being trained too, which usually means the mask was lost.</summary>
-    AllSupervised,
-}
-
-/// <summary>Counts of one episode's mask and its flag.</summary>
-/// <param name="Tokens">Episode length.</param>
-/// <param name="SupervisedTargets">Targets with mask 1, not counting the first token (it has no context to be predicted from).</param>
-/// <param name="Flag">The verdict.</param>
-public readonly record struct MaskAuditResult(int Tokens, int SupervisedTargets, MaskAuditFlag Flag);
-
 /// <summary>Audits loss masks (mask[i] = 1: token i is trained as a target; the first token can never be a target).</summary>
 public static class MaskAudit
 {
