@@ -317,7 +317,22 @@ public sealed class EpisodeDataLoader
 
     private (Sample[] Samples, LoaderStatistics Statistics) BuildSamples()
     {
-        var list = new List<Sample>();
+        long upperBound = 0;
+        for (var e = 0; e < dataset.EpisodeCount; e++)
+        {
+            ref readonly var entry = ref dataset.Entry(e);
+            var targets = entry.Length - 1;
+            upperBound += entry.Split != (byte)Split || targets == 0 ? 0
+                : Options.LongEpisodes == LongEpisodePolicy.SplitIntoWindows ? (targets + blockSize - 1) / blockSize : 1;
+        }
+
+        if (upperBound > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{dataset.DirectoryPath}: the {Split} split makes {upperBound} samples, more than an array holds. Hint: raise BlockSize or split the dataset.");
+        }
+
+        var array = new Sample[upperBound];
+        var count = 0;
         long episodes = 0, single = 0, longCount = 0, truncated = 0, windowed = 0, withoutSupervised = 0, skipped = 0;
         long targetsKept = 0, targetsDropped = 0, supervisedKept = 0, supervisedDropped = 0;
         var skip = Options.SkipSamplesWithoutSupervisedTarget && HasLossMask;
@@ -339,7 +354,7 @@ public sealed class EpisodeDataLoader
 
             targetsKept += targets;
             supervisedKept += supervised;
-            list.Add(new Sample(episode, start));
+            array[count++] = new Sample(episode, start);
         }
 
         for (var e = 0; e < dataset.EpisodeCount; e++)
@@ -393,7 +408,11 @@ public sealed class EpisodeDataLoader
             }
         }
 
-        var count = list.Count;
+        if (count != array.Length)
+        {
+            Array.Resize(ref array, count);
+        }
+
         var batches = Options.DropLast ? count / batchSize : (count + batchSize - 1) / batchSize;
         var statistics = new LoaderStatistics
         {
@@ -413,7 +432,7 @@ public sealed class EpisodeDataLoader
             BatchesPerEpoch = batches,
             BlockSize = blockSize,
         };
-        return ([.. list], statistics);
+        return (array, statistics);
     }
 
     private readonly record struct Sample(int Episode, int Start);

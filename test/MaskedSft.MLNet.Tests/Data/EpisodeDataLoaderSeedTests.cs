@@ -1,9 +1,11 @@
 // The seed suite's seven episode data loader tests: detection, initialisation, shapes, mask, determinism, padding, no-mask mode.
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Torch;
 
 namespace MaskedSft.MLNet.Tests.Data;
 
 [TestClass]
+[DoNotParallelize] // creates native tensors (batch shapes, no-mask mode)
 public sealed class EpisodeDataLoaderSeedTests
 {
     private const int Prompt = 8;
@@ -61,6 +63,13 @@ public sealed class EpisodeDataLoaderSeedTests
         Assert.AreEqual(4 * BlockSize, batch.LossMask.Length);
         Assert.AreEqual(4 * BlockSize, batch.Advantages.Length);
         Assert.AreEqual(4, batch.EpisodeKeys.Length);
+        using var scope = new DisposeScope();
+        var tensors = batch.ToTensors(Device.Cpu);
+        Assert.AreEqual(4, tensors.Count);
+        foreach (var tensor in tensors.All)
+        {
+            CollectionAssert.AreEqual(new long[] { 4, BlockSize }, tensor.Shape);
+        }
     }
 
     [TestMethod]
@@ -157,5 +166,12 @@ public sealed class EpisodeDataLoaderSeedTests
         Assert.AreEqual(2 * BlockSize, batch.Inputs.Length);
         Assert.AreEqual(2 * BlockSize, batch.Targets.Length);
         Assert.AreEqual(batch.TargetCount, batch.SupervisedTargetCount, "without a mask every real target is trained");
+        using var scope = new DisposeScope();
+        var tensors = batch.ToTensors(Device.Cpu);
+        Assert.AreEqual(2, tensors.Count);
+        Assert.IsNull(tensors.LossMask);
+        var (x, y) = tensors;
+        CollectionAssert.AreEqual(batch.Inputs.ToArray(), x.ToArray<long>());
+        CollectionAssert.AreEqual(batch.Targets.ToArray(), y.ToArray<long>());
     }
 }

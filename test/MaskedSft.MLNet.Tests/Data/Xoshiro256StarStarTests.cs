@@ -1,4 +1,6 @@
 // The loader's generator against the published SplitMix64 and xoshiro256** outputs, and its shuffle's uniformity.
+using System.Globalization;
+using System.Text.Json.Nodes;
 using MaskedSft.MLNet.Data;
 
 namespace MaskedSft.MLNet.Tests.Data;
@@ -46,6 +48,49 @@ public sealed class Xoshiro256StarStarTests
         {
             Assert.AreEqual(trials / 6.0, count, 0.05 * trials / 6.0, permutation);
         }
+    }
+
+    [TestMethod]
+    public void ForEpochShuffle_ReferenceFixture_SameOutputsAndPermutationsAsThePythonReference()
+    {
+        foreach (var c in Fixture())
+        {
+            var seed = ulong.Parse(c["seed"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            var epoch = c["epoch"]!.GetValue<long>();
+            var rng = Xoshiro256StarStar.ForEpoch(seed, epoch);
+            foreach (var expected in c["firstOutputs"]!.AsArray())
+            {
+                Assert.AreEqual(ulong.Parse(expected!.GetValue<string>(), CultureInfo.InvariantCulture), rng.NextUInt64());
+            }
+
+            var n = c["n"]!.GetValue<int>();
+            var order = Enumerable.Range(0, n).ToArray();
+            Xoshiro256StarStar.ForEpoch(seed, epoch).Shuffle(order.AsSpan());
+            CollectionAssert.AreEqual(c["permutation"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray(), order, $"seed {seed}, epoch {epoch}, n {n}");
+        }
+    }
+
+    [TestMethod]
+    public void OrderOfEpoch_LoaderWith37Samples_MatchesThePythonReference()
+    {
+        using var temp = new TempDirectory();
+        var episodes = Enumerable.Range(0, 37).Select(e => new SyntheticEpisode([e, e + 1, e + 2], [0, 1, 1], null, default));
+        using var dataset = EpisodeDataset.Open(EpisodeFixtures.Write(temp.Combine("order"), episodes));
+        var loader = EpisodeDataLoader.CreateTrain(dataset, new EpisodeLoaderOptions { BatchSize = 4, BlockSize = 4, Seed = 1337 });
+
+        foreach (var c in Fixture().Where(c => c["seed"]!.GetValue<string>() == "1337" && c["n"]!.GetValue<int>() == 37))
+        {
+            var epoch = c["epoch"]!.GetValue<long>();
+            CollectionAssert.AreEqual(c["permutation"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray(), loader.OrderOfEpoch(epoch), $"epoch {epoch}");
+        }
+    }
+
+    private static IEnumerable<JsonNode> Fixture()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Data", "episode_order.json");
+        var cases = JsonNode.Parse(File.ReadAllText(path))!["cases"]!.AsArray();
+        Assert.AreEqual(37, cases.Count, "fixture written by scripts/reference/episode_order.py");
+        return cases.Select(c => c!);
     }
 
     [TestMethod]
