@@ -2,6 +2,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using MaskedSft.MLNet.HardExamples;
 
 namespace MaskedSft.MLNet.Tokenizers;
 
@@ -17,7 +18,7 @@ namespace MaskedSft.MLNet.Tokenizers;
 /// tokenizer.json's truncation and padding. <see cref="Decode"/> is the inverse of encoding for any valid Unicode text
 /// (after NFC for tokenizers that normalize).
 /// </remarks>
-public sealed class BpeTokenizer
+public sealed class BpeTokenizer : ITokenDecoder
 {
     /// <summary>Default number of pre-tokens kept in the word cache (per thread).</summary>
     public const int DefaultCacheCapacity = 65_536;
@@ -329,6 +330,9 @@ public sealed class BpeTokenizer
 
         return pieces;
     }
+
+    /// <inheritdoc/>
+    string ITokenDecoder.Decode(ReadOnlySpan<int> tokenIds) => Decode(tokenIds);
 
     /// <summary>The id of a token given as it is written in the vocabulary (byte-level alphabet) or as an added token.</summary>
     /// <param name="token">Token string, e.g. <c>Ġhello</c> or <c>&lt;|im_end|&gt;</c>.</param>

@@ -109,6 +109,13 @@ public sealed class BpeTokenizerTests
     }
 
     [TestMethod]
+    public void Decode_AsHardExampleTokenDecoder_DecodesText()
+    {
+        MaskedSft.MLNet.HardExamples.ITokenDecoder decoder = TestTokenizers.Gpt2;
+        Assert.AreEqual("Hello world", decoder.Decode([15496, 995]));
+    }
+
+    [TestMethod]
     public void TokenToId_UnknownToken_IsNull()
     {
         Assert.IsNull(TestTokenizers.Qwen3.TokenToId("definitely-not-a-token-\u4e00\u4e00\u4e00"));
