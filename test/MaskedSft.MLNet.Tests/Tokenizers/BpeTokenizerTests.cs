@@ -109,6 +109,23 @@ public sealed class BpeTokenizerTests
     }
 
     [TestMethod]
+    public void DecodePieces_Corpus_WholeCharactersThatConcatenateToTheText()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(TestTokenizers.Fixture("parity_corpus.json")));
+        var tokenizer = TestTokenizers.Gpt2;
+        foreach (var element in doc.RootElement.GetProperty("strings").EnumerateArray())
+        {
+            string text = element.GetString()!;
+            int[] ids = tokenizer.EncodeToIds(text);
+            var pieces = tokenizer.DecodePieces(ids);
+            Assert.AreEqual(text, string.Concat(pieces.Select(p => p.Text)));
+            Assert.AreEqual(ids.Length, pieces.Sum(p => p.Count));
+            Assert.IsFalse(pieces.Any(p => p.Text.Contains('\uFFFD', StringComparison.Ordinal)), System.Text.Json.JsonSerializer.Serialize(text));
+            CollectionAssert.AreEqual(System.Text.Encoding.UTF8.GetBytes(text), ids.SelectMany(tokenizer.TokenToBytes).ToArray());
+        }
+    }
+
+    [TestMethod]
     public void Decode_AsHardExampleTokenDecoder_DecodesText()
     {
         MaskedSft.MLNet.HardExamples.ITokenDecoder decoder = TestTokenizers.Gpt2;
