@@ -126,6 +126,15 @@ public sealed class BpeTokenizerTests
     }
 
     [TestMethod]
+    public void EncodeToIds_LoneSurrogate_EncodesAsReplacementCharacter()
+    {
+        // Not valid Unicode (Hugging Face cannot even receive it): encoded as the UTF-8 of U+FFFD, never a crash.
+        var tokenizer = TestTokenizers.Qwen3;
+        int[] ids = tokenizer.EncodeToIds("a\uD800b\uDC00");
+        Assert.AreEqual("a\uFFFDb\uFFFD", tokenizer.Decode(ids));
+    }
+
+    [TestMethod]
     public void Decode_AsHardExampleTokenDecoder_DecodesText()
     {
         MaskedSft.MLNet.HardExamples.ITokenDecoder decoder = TestTokenizers.Gpt2;
