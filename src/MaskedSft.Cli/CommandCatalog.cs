@@ -14,5 +14,8 @@ internal static class CommandCatalog
         yield return DatasetCommand.Create();
         yield return MockCommands.CreateTrain();
         yield return MockCommands.CreateHardExamples();
+        yield return PrepareCommand.Create();
+        yield return InspectCommand.Create();
+        yield return TokenizeCommand.Create();
     }
 }
