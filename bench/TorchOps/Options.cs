@@ -9,7 +9,7 @@ internal sealed record Options(string Device, int TinyIterations, int Trials, in
     /// <summary>Parses "--name value" pairs.</summary>
     public static Options Parse(string[] args)
     {
-        var o = new Options("cpu", 40_000, 10, 2, 4096, 1024, 50304);
+        var o = new Options("cpu", 40_000, 10, 4, 4096, 1024, 50304);
         for (var i = 0; i < args.Length; i += 2)
         {
             if (i + 1 >= args.Length)

@@ -1,6 +1,7 @@
 // Benchmark: per-op call overhead on tiny tensors and matmul + cross-entropy forward/backward at (4096x1024)·(1024x50304)
 // through the .NET bindings, beside the same work in PyTorch-Python (reference.py, started here and driven over stdin so
-// that PyTorch and .NET trials alternate and share the machine's load alike). Each figure is the best trial; ratio printed.
+// that PyTorch and .NET trials alternate, in alternating order, after a pause that lets the other process's spinning
+// BLAS/OpenMP workers go idle, and so share the machine's load alike). Each figure is the best trial; ratio printed.
 // Usage: dotnet run --project bench/TorchOps -c Release [-- --device cpu|cuda] [--tiny-iterations N] [--trials N] [--big-reps N]
 using System.Diagnostics;
 using System.Globalization;
@@ -23,12 +24,23 @@ double addNet = double.MaxValue, chainNet = double.MaxValue, addPy = double.MaxV
 TinyTrial(a, b, 1000);
 for (var t = 0; t < options.Trials; t++)
 {
-    var reply = python.Ask($"tiny {options.TinyIterations}");
-    addPy = Math.Min(addPy, reply.GetProperty("add_us").GetDouble());
-    chainPy = Math.Min(chainPy, reply.GetProperty("chain_us").GetDouble());
-    var (add, chain) = TinyTrial(a, b, options.TinyIterations);
-    addNet = Math.Min(addNet, add);
-    chainNet = Math.Min(chainNet, chain);
+    // Alternate who goes first, and let the other process's spinning BLAS/OpenMP workers go idle before each trial.
+    for (var side = 0; side < 2; side++)
+    {
+        Thread.Sleep(200);
+        if ((side + t) % 2 == 0)
+        {
+            var reply = python.Ask($"tiny {options.TinyIterations}");
+            addPy = Math.Min(addPy, reply.GetProperty("add_us").GetDouble());
+            chainPy = Math.Min(chainPy, reply.GetProperty("chain_us").GetDouble());
+        }
+        else
+        {
+            var (add, chain) = TinyTrial(a, b, options.TinyIterations);
+            addNet = Math.Min(addNet, add);
+            chainNet = Math.Min(chainNet, chain);
+        }
+    }
 }
 
 // Big op: a warm-up each, then alternate.
@@ -39,16 +51,22 @@ using var target = TorchOps.RandInt(0, options.Vocab, [options.Rows], g).DetachF
 double bigNet = double.MaxValue, bigPy = double.MaxValue, lossNet = 0, lossPy = 0;
 for (var rep = 0; rep <= options.BigReps; rep++)
 {
-    var reply = python.Ask("big");
-    var (ms, loss) = BigTrial(x, w, target);
-    if (rep > 0)
+    for (var side = 0; side < 2; side++)
     {
-        bigPy = Math.Min(bigPy, reply.GetProperty("big_ms").GetDouble());
-        bigNet = Math.Min(bigNet, ms);
+        Thread.Sleep(1000);
+        if ((side + rep) % 2 == 0)
+        {
+            var reply = python.Ask("big");
+            bigPy = rep > 0 ? Math.Min(bigPy, reply.GetProperty("big_ms").GetDouble()) : bigPy;
+            lossPy = reply.GetProperty("loss").GetDouble();
+        }
+        else
+        {
+            var (ms, loss) = BigTrial(x, w, target);
+            bigNet = rep > 0 ? Math.Min(bigNet, ms) : bigNet;
+            lossNet = loss;
+        }
     }
-
-    lossPy = reply.GetProperty("loss").GetDouble();
-    lossNet = loss;
 }
 
 Console.WriteLine();

@@ -57,11 +57,13 @@ def main():
         elif command[0] == "big":
             sync()
             start = time.perf_counter()
-            loss = torch.nn.functional.cross_entropy(x @ w, target)
+            logits = x @ w  # kept until the end of the trial, as the .NET side's DisposeScope keeps it
+            loss = torch.nn.functional.cross_entropy(logits, target)
             loss.backward()
             sync()
             elapsed = time.perf_counter() - start
             w.grad = None
+            del logits
             reply({"big_ms": elapsed * 1e3, "loss": loss.item()})
         else:
             reply({"error": f"unknown command {command[0]}"})
