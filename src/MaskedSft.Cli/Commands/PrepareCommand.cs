@@ -95,7 +95,7 @@ internal static class PrepareCommand
                 stderr.WriteLine("prepare: cancelled; no dataset was written.");
                 return 130;
             }
-            catch (Exception e) when (e is FileNotFoundException or TokenizerFormatException or ChatTemplateException or InvalidDataException or IOException or EpisodeDatasetException)
+            catch (Exception e) when (e is FileNotFoundException or TokenizerFormatException or ChatTemplateException or InvalidDataException or IOException or UnauthorizedAccessException or EpisodeDatasetException)
             {
                 stderr.WriteLine();
                 stderr.WriteLine($"error: {e.Message}");

@@ -89,7 +89,7 @@ public sealed class PrepareCommandTests
         File.WriteAllLines(input,
         [
             """{"tokens": [[10, 11, 12, 13], [10, 11, 20, 21, 22]], "masks": [[-100, -100, 12, 13], [-100, -100, 20, 21, 22]], "scores": [1.0, -0.5]}""",
-            """{"tokens": [[5, 6, 7]], "masks": [[-100, 6, -100]], "scores": [0.25], "group_id": 42, "advantages": null}""",
+            """{"tokens": [[5, 6, 7]], "masks": [[-100, 6, -100]], "scores": [0.25], "group_id": 42, "advantages": null, "messages": [[{"role": "user", "content": "x"}]]}""",
             ChatLine(["user", "hi", "assistant", "hello"]),
         ]);
         string output = temp.Combine("rl");

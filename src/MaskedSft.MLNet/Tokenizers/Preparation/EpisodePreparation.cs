@@ -13,8 +13,8 @@ namespace MaskedSft.MLNet.Tokenizers.Preparation;
 /// the assistant-only loss mask (one episode per line).</item>
 /// <item>Atropos scored-data lines <c>{"tokens": [[...]], "masks": [[...]], "scores": [...]}</c> give one episode per sequence;
 /// a mask entry is the token id where the token is trained and -100 elsewhere; the episode keeps its score and, as its
-/// group, the line's <c>group_id</c> (an integer) or else the line number. Other Atropos fields (advantages, ref_logprobs,
-/// messages, overrides) are ignored.</item>
+/// group, the line's <c>group_id</c> (an integer) or else the line number. A line with <c>tokens</c> is an Atropos line
+/// even when it also has <c>messages</c>; other Atropos fields (advantages, ref_logprobs, messages, overrides) are ignored.</item>
 /// </list>
 /// Episodes longer than <see cref="PreparationOptions.MaxLength"/> are truncated; episodes with no supervised target
 /// (see <see cref="MaskAudit"/>) are dropped. A bad line stops the run with <c>FILE:LINE: reason</c>, or is counted and
@@ -186,14 +186,15 @@ public static class EpisodePreparation
                 throw Error(PreparationErrorKind.WrongType, $"a line must be a JSON object, found {Kind(root)}.");
             }
 
-            if (root.TryGetProperty("messages", out var messages))
-            {
-                return [ParseChat(messages, options, renderOptions, Error)];
-            }
-
+            // Atropos groups may carry their conversations in "messages" too, so "tokens" decides first.
             if (root.TryGetProperty("tokens", out var tokens))
             {
                 return ParseAtropos(root, tokens, lineNumber, options.Tokenizer.VocabularySize, Error);
+            }
+
+            if (root.TryGetProperty("messages", out var messages))
+            {
+                return [ParseChat(messages, options, renderOptions, Error)];
             }
 
             throw Error(PreparationErrorKind.MissingField,
