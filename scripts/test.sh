@@ -20,6 +20,9 @@ counters=$(grep -o '<Counters [^>]*>' "$trx")
 attr() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
 passed=$(attr passed); failed=$(( $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted) )); skipped=$(attr notExecuted)
 inconclusive=$(attr inconclusive); skipped=$(( skipped + inconclusive ))
+# VSTest's TRX logger leaves notExecuted at 0 for skipped/ignored tests; count their per-test outcomes instead.
+outcomes=$(grep -o '<UnitTestResult [^>]*outcome="\(NotExecuted\|Inconclusive\)"' "$trx" | wc -l)
+[ "$outcomes" -gt "$skipped" ] && skipped=$outcomes
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 exit 0

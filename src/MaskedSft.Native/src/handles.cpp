@@ -48,7 +48,7 @@ at::Device device(int32_t type, int32_t index) {
                                " was requested but CUDA is not available (this libtorch has no CUDA support or no GPU "
                                "is visible); use Device.Cpu or Device.Auto");
     }
-    const int64_t count = at::detail::getCUDAHooks().getNumGPUs();
+    const int64_t count = static_cast<int64_t>(at::getNumGPUs());
     if (index < 0 || index >= count) {
       throw std::runtime_error("CUDA device cuda:" + std::to_string(index) + " does not exist (" +
                                std::to_string(count) + " visible)");

@@ -50,7 +50,7 @@ MSFT_EXPORT msft_tensor msft_rms_norm(msft_tensor x, int64_t ndim, msft_tensor w
     for (int64_t i = 1; i <= ndim; ++i) dims.push_back(-i);
     const bool low = input.scalar_type() == at::kHalf || input.scalar_type() == at::kBFloat16;
     const auto compute = low ? input.to(at::kFloat) : input;
-    auto y = compute * at::rsqrt(compute.pow(2).mean(dims, /*keepdim=*/true) + eps);
+    auto y = compute * at::rsqrt(compute.pow(2).mean(at::IntArrayRef(dims), /*keepdim=*/true) + eps);
     if (low) y = y.to(input.scalar_type());
     if (weight != nullptr) y = y * *weight;
     return msft::wrap(std::move(y));

@@ -29,7 +29,7 @@ MSFT_EXPORT msft_generator msft_generator_create(int32_t dev_type, int32_t dev_i
   MSFT_GUARD(nullptr, {
     const auto dev = msft::device(dev_type, dev_index);
     at::Generator gen = dev.is_cpu() ? at::detail::createCPUGenerator(seed)
-                                     : at::detail::getCUDAHooks().getDefaultCUDAGenerator(dev.index()).clone();
+                                     : at::globalContext().defaultGenerator(dev).clone();
     {
       std::lock_guard<std::mutex> lock(gen.mutex());
       gen.set_current_seed(seed);
@@ -42,8 +42,7 @@ MSFT_EXPORT msft_generator msft_generator_create(int32_t dev_type, int32_t dev_i
 MSFT_EXPORT msft_generator msft_generator_default(int32_t dev_type, int32_t dev_index) {
   MSFT_GUARD(nullptr, {
     const auto dev = msft::device(dev_type, dev_index);
-    return new at::Generator(dev.is_cpu() ? at::detail::getDefaultCPUGenerator()
-                                          : at::detail::getCUDAHooks().getDefaultCUDAGenerator(dev.index()));
+    return new at::Generator(at::globalContext().defaultGenerator(dev));
   })
 }
 
