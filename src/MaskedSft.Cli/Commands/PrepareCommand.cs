@@ -95,7 +95,7 @@ internal static class PrepareCommand
                 stderr.WriteLine("prepare: cancelled; no dataset was written.");
                 return 130;
             }
-            catch (Exception e) when (e is FileNotFoundException or TokenizerFormatException or ChatTemplateException or InvalidDataException or IOException or EpisodeDatasetException)
+            catch (Exception e) when (e is FileNotFoundException or TokenizerFormatException or ChatTemplateException or InvalidDataException or IOException or UnauthorizedAccessException or EpisodeDatasetException)
             {
                 stderr.WriteLine();
                 stderr.WriteLine($"error: {e.Message}");
@@ -115,6 +115,7 @@ internal static class PrepareCommand
         output.WriteLine(string.Create(c, $"  episodes      {s.Episodes:N0} (train {s.TrainEpisodes:N0}, validation {s.ValidationEpisodes:N0}; chat {s.ChatEpisodes:N0}, atropos {s.AtroposEpisodes:N0})"));
         output.WriteLine(string.Create(c, $"  tokens        {s.Tokens:N0} (mean {(s.Episodes == 0 ? 0 : (double)s.Tokens / s.Episodes):F1} per episode)"));
         output.WriteLine(string.Create(c, $"  supervised    {s.SupervisedTargets:N0} of {s.Targets:N0} targets ({100 * s.SupervisedFraction:F1}%)"));
+        output.WriteLine(s.HasAdvantages ? "  advantages    yes (from Atropos lines; 1.0 where a line has none)" : "  advantages    no");
         output.WriteLine(options.MaxLength == 0
             ? "  truncated     0 episodes (no --max-length)"
             : string.Create(c, $"  truncated     {s.Truncated:N0} episodes cut to {options.MaxLength:N0} tokens"));

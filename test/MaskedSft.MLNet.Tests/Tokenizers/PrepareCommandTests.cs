@@ -89,7 +89,7 @@ public sealed class PrepareCommandTests
         File.WriteAllLines(input,
         [
             """{"tokens": [[10, 11, 12, 13], [10, 11, 20, 21, 22]], "masks": [[-100, -100, 12, 13], [-100, -100, 20, 21, 22]], "scores": [1.0, -0.5]}""",
-            """{"tokens": [[5, 6, 7]], "masks": [[-100, 6, -100]], "scores": [0.25], "group_id": 42, "advantages": null}""",
+            """{"tokens": [[5, 6, 7]], "masks": [[-100, 6, -100]], "scores": [0.25], "group_id": 42, "advantages": null, "messages": [[{"role": "user", "content": "x"}]]}""",
             ChatLine(["user", "hi", "assistant", "hello"]),
         ]);
         string output = temp.Combine("rl");
@@ -98,6 +98,7 @@ public sealed class PrepareCommandTests
 
         Assert.AreEqual(0, exit, stderr);
         StringAssert.Contains(stdout, "chat 1, atropos 3");
+        StringAssert.Contains(stdout, "advantages    no", "\"advantages\": null is no advantage");
         using var dataset = EpisodeDataset.Open(output);
         Assert.AreEqual(4, dataset.EpisodeCount);
         CollectionAssert.AreEqual(new[] { 10, 11, 20, 21, 22 }, dataset.GetEpisodeTokens(1));
@@ -108,6 +109,44 @@ public sealed class PrepareCommandTests
         Assert.AreEqual(42L, dataset.GetEpisode(2).GroupId);
         CollectionAssert.AreEqual(new byte[] { 0, 1, 0 }, dataset.GetEpisodeMask(2));
         Assert.IsNull(dataset.GetEpisode(3).Score);
+    }
+
+    [TestMethod]
+    public void Prepare_AtroposAdvantages_WritesPerTokenWeightsAndOneForOtherEpisodes()
+    {
+        using var temp = new TempDirectory();
+        string input = temp.Combine("weighted.jsonl");
+        File.WriteAllLines(input,
+        [
+            """{"tokens": [[10, 11, 12], [10, 13]], "masks": [[-100, 11, 12], [-100, 13]], "scores": [1, 0], "advantages": [[0.0, 0.5, -1.25], 2.0]}""",
+            """{"tokens": [[7, 8]], "masks": [[-100, 8]], "scores": [0.5]}""",
+            ChatLine(["user", "hi", "assistant", "hello"]),
+        ]);
+        string output = temp.Combine("weighted");
+
+        var (exit, stdout, stderr) = CliRunner.Run("prepare", "--input", input, "--tokenizer", Qwen, "--out", output, "--max-length", "2");
+
+        Assert.AreEqual(0, exit, stderr);
+        StringAssert.Contains(stdout, "advantages    yes");
+        using var dataset = EpisodeDataset.Open(output);
+        Assert.IsTrue(dataset.HasAdvantages);
+        CollectionAssert.AreEqual(new[] { 0f, 0.5f }, dataset.GetEpisodeAdvantages(0), "truncated with the tokens");
+        CollectionAssert.AreEqual(new[] { 2f, 2f }, dataset.GetEpisodeAdvantages(1), "one number per sequence is broadcast");
+        CollectionAssert.AreEqual(new[] { 1f, 1f }, dataset.GetEpisodeAdvantages(2), "an Atropos line without advantages weighs 1");
+    }
+
+    [TestMethod]
+    public void Prepare_AtroposAdvantagesOfWrongLength_StopsNamingTheSequence()
+    {
+        using var temp = new TempDirectory();
+        string input = temp.Combine("bad.jsonl");
+        File.WriteAllLines(input, ["""{"tokens": [[10, 11, 12]], "masks": [[-100, 11, 12]], "scores": [1], "advantages": [[0.5, 1.0]]}"""]);
+
+        var (exit, _, stderr) = CliRunner.Run("prepare", "--input", input, "--tokenizer", Qwen, "--out", temp.Combine("out"));
+
+        Assert.AreEqual(1, exit);
+        StringAssert.Contains(stderr, $"{input}:1: invalid value: advantages[0] has 2 entries but tokens[0] has 3");
+        Assert.IsFalse(Directory.Exists(temp.Combine("out")));
     }
 
     [TestMethod]

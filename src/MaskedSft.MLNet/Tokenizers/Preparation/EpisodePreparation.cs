@@ -13,9 +13,13 @@ namespace MaskedSft.MLNet.Tokenizers.Preparation;
 /// the assistant-only loss mask (one episode per line).</item>
 /// <item>Atropos scored-data lines <c>{"tokens": [[...]], "masks": [[...]], "scores": [...]}</c> give one episode per sequence;
 /// a mask entry is the token id where the token is trained and -100 elsewhere; the episode keeps its score and, as its
-/// group, the line's <c>group_id</c> (an integer) or else the line number. Other Atropos fields (advantages, ref_logprobs,
-/// messages, overrides) are ignored.</item>
+/// group, the line's <c>group_id</c> (an integer) or else the line number. Optional <c>advantages</c> give per-token weights:
+/// per sequence an array (one number per token) or a single number (the same for every token). A line with <c>tokens</c>
+/// is an Atropos line even when it also has <c>messages</c>; other Atropos fields (ref_logprobs, messages, overrides) are
+/// ignored.</item>
 /// </list>
+/// When any Atropos line carries advantages (a quick first pass over the file tells), the dataset gets advantages.bin and
+/// episodes without advantages (chat lines, Atropos lines without them) get 1.0 on every token, the weight of plain SFT.
 /// Episodes longer than <see cref="PreparationOptions.MaxLength"/> are truncated; episodes with no supervised target
 /// (see <see cref="MaskAudit"/>) are dropped. A bad line stops the run with <c>FILE:LINE: reason</c>, or is counted and
 /// skipped with <see cref="PreparationOptions.SkipBadLines"/>. The dataset appears only when the whole run succeeds:
@@ -52,8 +56,10 @@ public static class EpisodePreparation
 
         // The template is checked against the tokenizer by the first chat line (a file of Atropos lines needs no template).
         var tokenizer = options.Tokenizer;
+        bool withAdvantages = AnyAdvantages(options.InputPath, cancellationToken);
         var writerOptions = new EpisodeDatasetWriterOptions
         {
+            WithAdvantages = withAdvantages,
             VocabSize = tokenizer.VocabularySize,
             PadId = tokenizer.PaddingId ?? tokenizer.EndOfSequenceId ?? 0,
             Tokenizer = new TokenizerIdentity { Name = options.TokenizerPath ?? tokenizer.Name, Fingerprint = tokenizer.Fingerprint },
@@ -64,7 +70,7 @@ public static class EpisodePreparation
             Overwrite = options.Overwrite,
         };
 
-        var stats = new PreparationStatistics();
+        var stats = new PreparationStatistics { HasAdvantages = withAdvantages };
         var renderOptions = new ChatRenderOptions { TrainOn = options.TrainOn };
         using (var writer = new EpisodeDatasetWriter(options.OutputPath, writerOptions))
         {
@@ -99,7 +105,7 @@ public static class EpisodePreparation
 
                 foreach (var candidate in candidates)
                 {
-                    Write(writer, candidate, options.MaxLength, stats);
+                    Write(writer, candidate, options.MaxLength, withAdvantages, stats);
                 }
 
                 if ((stats.Lines & 255) == 0)
@@ -125,14 +131,16 @@ public static class EpisodePreparation
         return stats;
     }
 
-    private static void Write(EpisodeDatasetWriter writer, Candidate candidate, int maxLength, PreparationStatistics stats)
+    private static void Write(EpisodeDatasetWriter writer, Candidate candidate, int maxLength, bool withAdvantages, PreparationStatistics stats)
     {
         int[] ids = candidate.Ids;
         byte[] mask = candidate.Mask;
+        float[]? advantages = withAdvantages ? candidate.Advantages ?? Enumerable.Repeat(1f, ids.Length).ToArray() : null;
         if (maxLength > 0 && ids.Length > maxLength)
         {
             ids = ids[..maxLength];
             mask = mask[..maxLength];
+            advantages = advantages?[..maxLength];
             stats.Truncated++;
         }
 
@@ -148,7 +156,7 @@ public static class EpisodePreparation
             stats.AllSupervised++;
         }
 
-        writer.AppendEpisode(ids, mask, default, new EpisodeMetadata { Score = candidate.Score, GroupId = candidate.Group });
+        writer.AppendEpisode(ids, mask, advantages, new EpisodeMetadata { Score = candidate.Score, GroupId = candidate.Group });
         stats.Episodes++;
         stats.Tokens += ids.Length;
         stats.Targets += ids.Length - 1;
@@ -186,14 +194,15 @@ public static class EpisodePreparation
                 throw Error(PreparationErrorKind.WrongType, $"a line must be a JSON object, found {Kind(root)}.");
             }
 
-            if (root.TryGetProperty("messages", out var messages))
-            {
-                return [ParseChat(messages, options, renderOptions, Error)];
-            }
-
+            // Atropos groups may carry their conversations in "messages" too, so "tokens" decides first.
             if (root.TryGetProperty("tokens", out var tokens))
             {
                 return ParseAtropos(root, tokens, lineNumber, options.Tokenizer.VocabularySize, Error);
+            }
+
+            if (root.TryGetProperty("messages", out var messages))
+            {
+                return [ParseChat(messages, options, renderOptions, Error)];
             }
 
             throw Error(PreparationErrorKind.MissingField,
@@ -255,7 +264,7 @@ public static class EpisodePreparation
         }
 
         var rendering = options.Template.Render(list, options.Tokenizer, renderOptions);
-        return new Candidate(rendering.Ids, rendering.Mask, null, null, FromChat: true);
+        return new Candidate(rendering.Ids, rendering.Mask, null, null, null, FromChat: true);
     }
 
     private static List<Candidate> ParseAtropos(JsonElement root, JsonElement tokens, long lineNumber, int vocabSize, Func<PreparationErrorKind, string, PreparationLineException> error)
@@ -294,6 +303,22 @@ public static class EpisodePreparation
         if (masks.GetArrayLength() != count || scores.GetArrayLength() != count)
         {
             throw error(PreparationErrorKind.InvalidValue, $"\"tokens\" has {count} sequences but \"masks\" has {masks.GetArrayLength()} and \"scores\" {scores.GetArrayLength()}.");
+        }
+
+        JsonElement advantages = default;
+        if (root.TryGetProperty("advantages", out var advantagesElement) && advantagesElement.ValueKind != JsonValueKind.Null)
+        {
+            if (advantagesElement.ValueKind != JsonValueKind.Array)
+            {
+                throw error(PreparationErrorKind.WrongType, $"\"advantages\" must be null or an array (per sequence: an array of numbers or one number), found {Kind(advantagesElement)}.");
+            }
+
+            if (advantagesElement.GetArrayLength() != count)
+            {
+                throw error(PreparationErrorKind.InvalidValue, $"\"tokens\" has {count} sequences but \"advantages\" has {advantagesElement.GetArrayLength()}.");
+            }
+
+            advantages = advantagesElement;
         }
 
         long group = lineNumber;
@@ -384,10 +409,92 @@ public static class EpisodePreparation
                 throw error(PreparationErrorKind.InvalidValue, $"scores[{s}] = {score.GetRawText()} is not finite.");
             }
 
-            result.Add(new Candidate(ids, mask, value2, group, FromChat: false));
+            float[]? weights = advantages.ValueKind == JsonValueKind.Array ? Advantages(advantages[s], s, length, error) : null;
+            result.Add(new Candidate(ids, mask, value2, group, weights, FromChat: false));
         }
 
         return result;
+    }
+
+    private static float[] Advantages(JsonElement element, int sequence, int length, Func<PreparationErrorKind, string, PreparationLineException> error)
+    {
+        static bool TryFinite(JsonElement value, out float result)
+        {
+            result = 0;
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double d))
+            {
+                return false;
+            }
+
+            result = (float)d;
+            return float.IsFinite(result);
+        }
+
+        var weights = new float[length];
+        if (element.ValueKind == JsonValueKind.Number)
+        {
+            if (!TryFinite(element, out float all))
+            {
+                throw error(PreparationErrorKind.InvalidValue, $"advantages[{sequence}] = {element.GetRawText()} is not a finite float.");
+            }
+
+            Array.Fill(weights, all);
+            return weights;
+        }
+
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw error(PreparationErrorKind.WrongType, $"advantages[{sequence}] must be an array of numbers or one number, found {Kind(element)}.");
+        }
+
+        if (element.GetArrayLength() != length)
+        {
+            throw error(PreparationErrorKind.InvalidValue, $"advantages[{sequence}] has {element.GetArrayLength()} entries but tokens[{sequence}] has {length}.");
+        }
+
+        int j = 0;
+        foreach (var value in element.EnumerateArray())
+        {
+            if (!TryFinite(value, out weights[j]))
+            {
+                throw error(value.ValueKind == JsonValueKind.Number ? PreparationErrorKind.InvalidValue : PreparationErrorKind.WrongType,
+                    $"advantages[{sequence}][{j}] must be a finite number, found {Kind(value)} {Short(value)}.");
+            }
+
+            j++;
+        }
+
+        return weights;
+    }
+
+    /// <summary>First pass: does any Atropos line carry non-null advantages? (Only lines that mention the field are parsed.)</summary>
+    private static bool AnyAdvantages(string path, CancellationToken cancellationToken)
+    {
+        foreach (string line in File.ReadLines(path))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!line.Contains("\"advantages\"", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("tokens", out _)
+                    && root.TryGetProperty("advantages", out var advantages) && advantages.ValueKind != JsonValueKind.Null)
+                {
+                    return true;
+                }
+            }
+            catch (JsonException)
+            {
+                // The main pass reports the line.
+            }
+        }
+
+        return false;
     }
 
     private static string Kind(JsonElement element) => element.ValueKind switch
@@ -407,5 +514,5 @@ public static class EpisodePreparation
         return raw.Length <= 40 ? raw : raw[..40] + "...";
     }
 
-    private sealed record Candidate(int[] Ids, byte[] Mask, double? Score, long? Group, bool FromChat);
+    private sealed record Candidate(int[] Ids, byte[] Mask, double? Score, long? Group, float[]? Advantages, bool FromChat);
 }

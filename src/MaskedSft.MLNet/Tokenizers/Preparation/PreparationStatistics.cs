@@ -4,6 +4,9 @@ namespace MaskedSft.MLNet.Tokenizers.Preparation;
 /// <summary>Counts of a <see cref="EpisodePreparation.Run"/>.</summary>
 public sealed class PreparationStatistics
 {
+    /// <summary>True when the dataset has advantages (some Atropos line carried them).</summary>
+    public bool HasAdvantages { get; internal set; }
+
     /// <summary>Lines read (blank lines included).</summary>
     public long Lines { get; internal set; }
 
