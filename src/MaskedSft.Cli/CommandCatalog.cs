@@ -17,5 +17,8 @@ internal static class CommandCatalog
         yield return PrepareCommand.Create();
         yield return InspectCommand.Create();
         yield return TokenizeCommand.Create();
+        yield return ValidateCommand.Create();
+        yield return TrainCommand.Create();
+        yield return DoctorCommand.Create();
     }
 }

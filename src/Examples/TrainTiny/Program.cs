@@ -1,0 +1,89 @@
+// The main job: synthetic chat episodes -> loss-masked training of the tiny GPT -> learned-or-not report and a run directory.
+using System.Diagnostics;
+using System.Globalization;
+using MaskedSft.Examples.TrainTiny;
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Pipelines;
+using MaskedSft.MLNet.Torch;
+using MaskedSft.MLNet.Training;
+using MaskedSft.MLNet.Validation;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var options = JobOptions.Parse(args);
+var total = Stopwatch.StartNew();
+TorchOps.SetNumThreads(options.Threads);
+Console.WriteLine("MaskedSft.MLNet main job: loss-masked fine-tuning of a tiny GPT on synthetic chat episodes");
+Console.WriteLine($"libtorch {TorchOps.TorchVersion}, {Environment.ProcessorCount} cores, {options.Threads} intra-op thread(s), device cpu");
+Console.WriteLine();
+
+// 1. Data: deterministic synthetic chats; the loss mask covers exactly the assistant answers and their end token.
+var run = Path.GetFullPath(options.Output);
+Directory.CreateDirectory(run);
+var corpus = SyntheticChatCorpus.Create(options.Seed);
+var dataPath = Path.Combine(run, "data");
+corpus.WriteDataset(dataPath, options.TrainEpisodes, options.ValidationEpisodes, overwrite: true);
+var context = new MaskedSftContext((ulong)options.Seed, Device.Cpu);
+using var data = context.Data.LoadEpisodes(dataPath);
+var stats = data.Dataset.ComputeStatistics();
+Console.WriteLine($"[1/4] data: {dataPath}");
+Console.WriteLine($"      {data.Dataset.Header.TrainEpisodeCount:N0} train + {data.Dataset.Header.ValidationEpisodeCount:N0} validation episodes, {data.Dataset.TokenCount:N0} tokens, " +
+                  $"{data.Dataset.Header.SupervisedTargetCount:N0} supervised targets ({(double)data.Dataset.Header.SupervisedTargetCount / data.Dataset.TokenCount:P0}), vocabulary {corpus.Vocabulary.Count}");
+var sample = corpus.Generate(1, 1)[0];
+Console.WriteLine($"      example, [trained] tokens in brackets: {Report.Bracketed(corpus, sample)}");
+Console.WriteLine();
+
+// 2. Training through the estimator API, with progress.
+var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
+{
+    Preset = "tiny",
+    Steps = options.Steps,
+    BatchSize = options.BatchSize,
+    LearningRate = 3e-3,
+    WarmupSteps = options.Steps / 20,
+    WeightDecay = 0.0,
+    LogInterval = Math.Max(1, options.Steps / 20),
+    EvalInterval = Math.Max(1, options.Steps / 4),
+    EvalBatches = null,
+    CheckpointInterval = Math.Max(1, options.Steps / 2),
+    KeepCheckpoints = 2,
+    OutputDirectory = run,
+});
+var config = trainer.ModelConfig(data.Dataset);
+Console.WriteLine($"[2/4] training: tiny GPT, {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize} ({config.ParameterCount:N0} parameters)");
+Console.WriteLine($"      {options.Steps} AdamW steps of {options.BatchSize} episodes, lr 3e-3 warmup + cosine, loss = masked token-mean cross-entropy");
+context.Log += (_, e) => Console.WriteLine("      " + e.Message);
+var trainWatch = Stopwatch.StartNew();
+using var model = trainer.Fit(data);
+var training = model.Training!;
+model.Save(Path.Combine(run, "model"));
+Console.WriteLine($"      trained in {trainWatch.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine();
+
+// 3. What was learned: greedy answers to held-out chats, loss on trained vs masked tokens, the validation kit.
+Console.WriteLine("[3/4] evaluation on the validation episodes");
+var generation = Report.GreedyAnswers(model, corpus, options.ValidationEpisodes, options.Seed);
+var scores = model.Transform(data, DatasetSplit.Validation);
+var (assistantLoss, userLoss) = Report.LossByRole(data.Dataset, scores);
+model.Model.Eval();
+var kit = ValidationSuite.Run(model.Model);
+foreach (var line in Report.Examples(generation, 3)) Console.WriteLine("      " + line);
+Console.WriteLine();
+
+// 4. Summary.
+var metrics = MetricsWriter.ReadAll(Path.Combine(run, "metrics.jsonl"));
+var learned = generation.ExactMatch >= 0.9;
+Console.WriteLine("[4/4] summary");
+Console.WriteLine("      loss curve (step: train loss / validation loss):");
+foreach (var line in Report.LossCurve(metrics)) Console.WriteLine("        " + line);
+Console.WriteLine($"      final train loss {training.FinalLoss:F4}, validation loss {training.FinalValidationLoss:F4}");
+Console.WriteLine($"      loss on assistant tokens (trained) {assistantLoss:F3} vs user tokens (masked) {userLoss:F3}; ln(V) = {Math.Log(config.VocabSize):F3}");
+Console.WriteLine($"      response pattern learned: {(learned ? "YES" : "NO")}: {generation.ExactMatch:P1} of {generation.Count} held-out questions answered exactly ({generation.TokenAccuracy:P1} of answer tokens)");
+Console.WriteLine("      validation kit on the trained model:");
+foreach (var line in kit.ToTable().TrimEnd('\n').Split('\n')) Console.WriteLine("        " + line);
+Console.WriteLine($"      run directory: {run}");
+foreach (var entry in Report.RunDirectory(run)) Console.WriteLine("        " + entry);
+Console.WriteLine($"      total time {total.Elapsed.TotalSeconds:F1} s");
+var ok = learned && kit.AllPassed;
+Console.WriteLine(ok ? "MAIN JOB PASSED" : "MAIN JOB FAILED");
+return ok ? 0 : 1;

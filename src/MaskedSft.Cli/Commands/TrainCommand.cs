@@ -1,0 +1,87 @@
+// `maskedsft train --data DIR --preset tiny|small --steps N --out RUN [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT.
+using System.CommandLine;
+using System.Globalization;
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Pipelines;
+using MaskedSft.MLNet.Torch;
+
+namespace MaskedSft.Cli.Commands;
+
+/// <summary>Factory of the `train` command.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Creates the command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Episode dataset directory (see `maskedsft dataset info`).", Required = true };
+        var preset = new Option<string>("--preset") { Description = "Model preset: tiny (2x64), small (3x128) or medium (6x384).", DefaultValueFactory = _ => "tiny" };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 200 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: metrics.jsonl, checkpoints/, model/.", Required = true };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from a checkpoint folder (or a run directory: its newest checkpoint)." };
+        var batch = new Option<int>("--batch-size") { Description = "Rows per micro-batch.", DefaultValueFactory = _ => 16 };
+        var accumulation = new Option<int>("--accumulation") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (warmup, then cosine to a tenth).", DefaultValueFactory = _ => 1e-3 };
+        var warmup = new Option<int>("--warmup") { Description = "Warmup steps.", DefaultValueFactory = _ => 20 };
+        var logInterval = new Option<int>("--log-interval") { Description = "Progress and metrics every N steps.", DefaultValueFactory = _ => 10 };
+        var evalInterval = new Option<int>("--eval-interval") { Description = "Validation loss every N steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Checkpoint every N steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
+        var aggregation = new Option<string>("--aggregation") { Description = "token-mean | seq-mean-token-mean | seq-mean-token-sum | seq-mean-token-sum-norm.", DefaultValueFactory = _ => "token-mean" };
+        var noMask = new Option<bool>("--no-mask") { Description = "Train on every target (ignore the loss mask), for comparison." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data order and dropout.", DefaultValueFactory = _ => 1337 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+        var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var stdout = parseResult.InvocationConfiguration.Output;
+            var stderr = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                var run = parseResult.GetValue(output)!.FullName;
+                var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
+                context.Log += (_, e) => stdout.WriteLine(e.Message);
+                using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
+                {
+                    Preset = parseResult.GetValue(preset)!,
+                    Steps = parseResult.GetValue(steps),
+                    BatchSize = parseResult.GetValue(batch),
+                    GradientAccumulationSteps = parseResult.GetValue(accumulation),
+                    LearningRate = parseResult.GetValue(lr),
+                    WarmupSteps = parseResult.GetValue(warmup),
+                    LogInterval = parseResult.GetValue(logInterval),
+                    EvalInterval = parseResult.GetValue(evalInterval),
+                    CheckpointInterval = parseResult.GetValue(checkpointInterval),
+                    Loss = new WeightedSftLossOptions { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
+                    UseLossMask = !parseResult.GetValue(noMask),
+                    OutputDirectory = run,
+                    ResumeFrom = parseResult.GetValue(resume)?.FullName,
+                    IntraOpThreads = parseResult.GetValue(threads),
+                });
+                stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
+                using var model = trainer.Fit(train, cancellationToken: cancellationToken);
+                var result = model.Training!;
+                model.Save(Path.Combine(run, "model"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4}{(result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : string.Empty)}, {result.Elapsed.TotalSeconds:F1} s"));
+                stdout.WriteLine($"run directory: {run} (metrics.jsonl, checkpoints/, model/)");
+                return Task.FromResult(result.Cancelled ? 130 : 0);
+            }
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+        return command;
+    }
+
+    private static Device ParseDevice(string text) => text.Trim().ToLowerInvariant() == "auto" ? Device.Auto : Device.Parse(text);
+}

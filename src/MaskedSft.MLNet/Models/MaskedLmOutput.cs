@@ -1,0 +1,46 @@
+// The outputs of TinyGpt's masked-loss forward: the loss plus what the trainer's metrics need.
+using MaskedSft.MLNet.Torch;
+
+namespace MaskedSft.MLNet.Models;
+
+/// <summary>
+/// Result of <see cref="TinyGpt.ForwardLoss"/>. Only supervised positions (effective mask 1) are projected onto the
+/// vocabulary: <see cref="SelectedLogits"/> has one row per supervised target, in row-major (b, t) order. Disposing frees
+/// every tensor.
+/// </summary>
+public sealed class MaskedLmOutput : IDisposable
+{
+    internal MaskedLmOutput(Tensor loss, Tensor tokenLoss, Tensor effectiveMask, Tensor selectedLogits, Tensor selectedTargets)
+    {
+        Loss = loss;
+        TokenLoss = tokenLoss;
+        EffectiveMask = effectiveMask;
+        SelectedLogits = selectedLogits;
+        SelectedTargets = selectedTargets;
+    }
+
+    /// <summary>The loss to back-propagate (a scalar, reduced as the loss options say).</summary>
+    public Tensor Loss { get; }
+
+    /// <summary>(B, T) advantage-weighted per-token losses, 0 where not supervised.</summary>
+    public Tensor TokenLoss { get; }
+
+    /// <summary>(B, T) 1 where the target is supervised (mask != 0 and target != ignore index), else 0.</summary>
+    public Tensor EffectiveMask { get; }
+
+    /// <summary>(N, V) logits at the N supervised positions.</summary>
+    public Tensor SelectedLogits { get; }
+
+    /// <summary>(N) the targets at those positions.</summary>
+    public Tensor SelectedTargets { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Loss.Dispose();
+        TokenLoss.Dispose();
+        EffectiveMask.Dispose();
+        SelectedLogits.Dispose();
+        SelectedTargets.Dispose();
+    }
+}

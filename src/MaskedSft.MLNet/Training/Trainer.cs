@@ -1,0 +1,431 @@
+// Trains a TinyGpt on an episode dataset: AdamW, warmup + cosine, clipping, accumulation, metrics, evaluation, checkpoints.
+using System.Diagnostics;
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Torch;
+using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.MLNet.Torch.Safetensors;
+
+namespace MaskedSft.MLNet.Training;
+
+/// <summary>
+/// The training loop. Each optimizer step reads <see cref="TrainerOptions.GradientAccumulationSteps"/> micro-batches from
+/// the training split, computes one <see cref="LossNormalizer"/> over all of them, back-propagates each micro-batch's share
+/// of the loss (so the accumulated gradient equals the full batch's), clips the global gradient norm, sets the learning rate
+/// of the warmup + cosine schedule and steps AdamW (weight decay on matrices and embeddings only).
+/// <para>Checkpoints (<see cref="SaveCheckpoint"/>, every <see cref="TrainerOptions.CheckpointInterval"/> steps and at the
+/// end) hold the weights, the optimizer moments and steps, the scheduler step, the CPU RNG state and the loader state;
+/// <see cref="LoadCheckpoint"/> on fresh objects continues bit-for-bit as the uninterrupted run would (on the CPU).</para>
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly EpisodeDataset _dataset;
+    private readonly EpisodeDataset? _validationDataset;
+    private readonly EpisodeLoaderOptions _loaderOptions;
+    private readonly WeightedSftLoss _loss;
+    private readonly AdamW _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly TextWriter? _log;
+    private readonly List<StepMetrics> _runMetrics = [];
+    private EpisodeDataLoader _trainLoader;
+    private bool? _hasValidation;
+    private EpisodeBatch[] _window;
+    private CheckpointStore? _store;
+    private MetricsWriter? _metricsWriter;
+    private StepMetrics? _lastMetrics;
+    private double? _lastValidationLoss;
+    private bool _disposed;
+
+    /// <summary>Creates a trainer positioned at step 0.</summary>
+    /// <param name="model">The model to train (moved to <see cref="TrainerOptions.Device"/> when set).</param>
+    /// <param name="dataset">The open episode dataset (train split for training, validation split for evaluation).</param>
+    /// <param name="options">The options.</param>
+    /// <param name="log">Where to print progress lines; null prints nothing.</param>
+    /// <param name="validation">A separate dataset to evaluate on (its validation split, or its train split when it has no
+    /// validation episodes); null evaluates on <paramref name="dataset"/>'s validation split.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="dataset"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The dataset's vocabulary does not fit the model, or the block exceeds the model's.</exception>
+    public Trainer(TinyGpt model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null, EpisodeDataset? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (dataset.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"{dataset.DirectoryPath}: vocabulary {dataset.VocabSize} exceeds the model's {model.Config.VocabSize}. Hint: build the model with GptConfig.VocabSize >= {dataset.VocabSize}.", nameof(dataset));
+        var block = options.BlockSize ?? model.Config.BlockSize;
+        if (block > model.Config.BlockSize)
+            throw new ArgumentException($"BlockSize {block} exceeds the model's block size {model.Config.BlockSize}.", nameof(options));
+        if (options.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
+        if (options.Device is { } device && model.Device != device) model.To(device);
+
+        if (validation is not null && validation.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.Config.VocabSize}.", nameof(validation));
+        Model = model;
+        Options = options;
+        _dataset = dataset;
+        _validationDataset = validation;
+        _log = log;
+        _loss = new WeightedSftLoss(options.Loss);
+        _loaderOptions = new EpisodeLoaderOptions
+        {
+            BatchSize = options.BatchSize,
+            BlockSize = block,
+            Seed = options.Seed,
+            LongEpisodes = options.LongEpisodes,
+            UseLossMask = options.UseLossMask,
+            IncludeAdvantages = options.UseAdvantages,
+            IgnoreIndex = (int)options.Loss.IgnoreIndex,
+        };
+        _trainLoader = EpisodeDataLoader.CreateTrain(dataset, _loaderOptions);
+        _window = Enumerable.Range(0, options.GradientAccumulationSteps).Select(_ => _trainLoader.CreateBatch()).ToArray();
+        MaxSteps = options.Epochs is { } epochs
+            ? Math.Max(1, (int)Math.Ceiling((double)epochs * _trainLoader.BatchesPerEpoch / options.GradientAccumulationSteps))
+            : options.MaxSteps;
+        _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, checked((int)MaxSteps), options.MinLearningRate);
+
+        var decay = model.NamedParameters().Where(p => p.Parameter.Dim >= 2).ToList();
+        var noDecay = model.NamedParameters().Where(p => p.Parameter.Dim < 2).ToList();
+        _optimizer = new AdamW(decay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay);
+        if (noDecay.Count > 0) _optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
+        using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
+    }
+
+    /// <summary>Raised after every optimizer step with its metrics (validation loss set on evaluation steps); handlers may
+    /// cancel the run's token to stop after this step.</summary>
+    public event Action<StepMetrics>? StepCompleted;
+
+    /// <summary>Raised for every micro-batch after its backward pass with the batch and each row's masked mean loss (from the
+    /// training loss itself, no extra forward pass), e.g. for hard-example tracking. Arguments: global step being computed
+    /// (1-based), the batch (reused afterwards: copy what you keep), the per-row losses.</summary>
+    public event Action<long, EpisodeBatch, float[]>? MicroBatchLossesComputed;
+
+    /// <summary>The model being trained.</summary>
+    public TinyGpt Model { get; }
+
+    /// <summary>The options.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>Completed optimizer steps.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The planned number of optimizer steps (from MaxSteps or Epochs).</summary>
+    public long MaxSteps { get; }
+
+    /// <summary>Where the training loader stands (the next batch).</summary>
+    public LoaderState LoaderState => _trainLoader.State;
+
+    /// <summary>Trains until <see cref="MaxSteps"/> or cancellation.</summary>
+    /// <param name="cancellationToken">Stops between optimizer steps; a checkpoint of the last completed step is then written
+    /// (when there is an output directory), so the run can resume.</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+    public TrainingResult Run(CancellationToken cancellationToken = default) => Run(MaxSteps, cancellationToken);
+
+    /// <summary>Trains until the global step reaches <paramref name="untilStep"/> (at most <see cref="MaxSteps"/>) or cancellation.
+    /// The schedule still spans <see cref="MaxSteps"/>, so stopping early and resuming equals one uninterrupted run.</summary>
+    /// <param name="untilStep">The global step to stop at.</param>
+    /// <param name="cancellationToken">Stops between optimizer steps (a checkpoint is written when there is an output directory).</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="untilStep"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+    public TrainingResult Run(long untilStep, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(untilStep);
+        var stop = Math.Min(untilStep, MaxSteps);
+        var watch = Stopwatch.StartNew();
+        var progress = _log is null ? null : new ProgressPrinter(_log);
+        EnsureOutput();
+        var startStep = Step;
+        string? lastCheckpoint = null;
+        long lastCheckpointStep = -1;
+        var cancelled = false;
+        Model.Train();
+        while (Step < stop)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+                break;
+            }
+
+            var metrics = TrainStep();
+            var logNow = Step % Options.LogInterval == 0 || Step == MaxSteps || Step == stop;
+            var evalNow = Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0);
+            if (evalNow && HasValidation)
+            {
+                _lastValidationLoss = Evaluate();
+                metrics = metrics with { ValidationLoss = _lastValidationLoss };
+                logNow = true;
+            }
+
+            _lastMetrics = metrics;
+            StepCompleted?.Invoke(metrics);
+            if (logNow)
+            {
+                _runMetrics.Add(metrics);
+                _metricsWriter?.Write(metrics);
+                var done = Step - startStep;
+                TimeSpan? eta = done > 0 ? TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / done * (stop - Step)) : null;
+                progress?.Report(metrics, MaxSteps, eta);
+            }
+
+            if (_store is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
+            {
+                lastCheckpoint = SaveCheckpoint();
+                lastCheckpointStep = Step;
+            }
+        }
+
+        if (cancelled && _store is not null && Step > startStep && lastCheckpointStep != Step)
+        {
+            lastCheckpoint = SaveCheckpoint();
+            _log?.WriteLine($"cancelled at step {Step}; checkpoint {lastCheckpoint}");
+        }
+
+        var finalLoss = _lastMetrics?.Loss ?? double.NaN;
+        return new TrainingResult(Step, MaxSteps, cancelled, _runMetrics.ToList(), finalLoss, _lastValidationLoss, watch.Elapsed, lastCheckpoint ?? _store?.Latest());
+    }
+
+    /// <summary>The token-mean masked loss over the validation split (at most <see cref="TrainerOptions.EvalBatches"/>
+    /// batches, always the same ones), in evaluation mode; null when the split has no batch.</summary>
+    /// <returns>The loss, or null.</returns>
+    /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+    public double? Evaluate()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!HasValidation) return null;
+        var loader = CreateValidationLoader(); // from its first batch every time
+        var wasTraining = Model.IsTraining;
+        Model.Eval();
+        try
+        {
+            using var noGrad = new NoGradScope();
+            double sum = 0;
+            long tokens = 0;
+            var batches = 0;
+            var meanLoss = new WeightedSftLoss(Options.Loss with { Reduction = LossReduction.Sum, AdvantageNormalization = AdvantageNormalization.None });
+            foreach (var batch in loader.EnumerateEpoch())
+            {
+                using var scope = new DisposeScope();
+                var t = batch.ToTensors(Model.Device);
+                var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
+                using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, null, meanLoss);
+                sum += output.Loss.Item<double>();
+                tokens += (long)output.EffectiveMask.Sum().Item<double>();
+                if (++batches >= (Options.EvalBatches ?? int.MaxValue)) break;
+            }
+
+            return tokens > 0 ? sum / tokens : 0.0;
+        }
+        finally
+        {
+            Model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>Writes a checkpoint of the current step into the run's checkpoints/ folder (atomically; old ones pruned).</summary>
+    /// <returns>The checkpoint folder.</returns>
+    /// <exception cref="InvalidOperationException">The options have no output directory.</exception>
+    /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+    public string SaveCheckpoint()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        EnsureOutput();
+        if (_store is null) throw new InvalidOperationException("SaveCheckpoint needs TrainerOptions.OutputDirectory.");
+        return _store.Save(Step, WriteCheckpoint);
+    }
+
+    /// <summary>Writes the checkpoint files of the current step into an existing, empty folder (non-atomic; see <see cref="SaveCheckpoint"/>).</summary>
+    /// <param name="folder">The folder.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="folder"/> is null.</exception>
+    public void WriteCheckpoint(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Model.SaveWeights(Path.Combine(folder, CheckpointMetadata.ModelFileName));
+        var state = _optimizer.GetState();
+        try
+        {
+            NamedTensorFile.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+
+        byte[] rng;
+        using (var g = Generator.GetDefault()) rng = g.GetState();
+        var meta = new CheckpointMetadata
+        {
+            Step = Step,
+            MaxSteps = MaxSteps,
+            Scheduler = new SchedulerState(Step, _schedule.Peak, _schedule.Minimum, _schedule.WarmupSteps, _schedule.TotalSteps),
+            Loader = _trainLoader.State,
+            CpuRngState = Convert.ToBase64String(rng),
+            Model = Model.Config,
+            Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
+            DatasetPath = _dataset.DirectoryPath,
+            LastMetrics = _lastMetrics,
+        };
+        File.WriteAllText(Path.Combine(folder, CheckpointMetadata.FileName), meta.ToJson());
+    }
+
+    /// <summary>Restores a checkpoint into this trainer and its model: weights, optimizer moments and steps, scheduler step,
+    /// CPU RNG state and loader position; metrics.jsonl keeps only the lines up to the checkpoint's step.</summary>
+    /// <param name="checkpointDirectory">A step-NNNNNNNN folder (or a run's checkpoints/ folder, meaning its newest).</param>
+    /// <returns>The checkpoint's metadata.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="checkpointDirectory"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint is incomplete, corrupt, or for another model configuration.</exception>
+    /// <exception cref="ArgumentException">The loader state belongs to another dataset or loader settings.</exception>
+    public CheckpointMetadata LoadCheckpoint(string checkpointDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(checkpointDirectory);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var folder = ResolveCheckpoint(checkpointDirectory);
+        var meta = CheckpointMetadata.Read(folder);
+        if (meta.Model != Model.Config)
+            throw new InvalidDataException($"{folder}: the checkpoint is for model {Describe(meta.Model)} but this trainer's model is {Describe(Model.Config)}.");
+        if (meta.MaxSteps != MaxSteps)
+            _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
+        Model.LoadWeights(Path.Combine(folder, CheckpointMetadata.ModelFileName));
+        using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
+        using (var scope = new DisposeScope())
+        {
+            var state = file.Tensors.ToDictionary(t => t.Name, t => NamedTensorFile.Read(file, t.Name, Model.Device), StringComparer.Ordinal);
+            _optimizer.LoadState(state);
+        }
+
+        using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
+        _trainLoader = EpisodeDataLoader.CreateTrain(_dataset, _loaderOptions, meta.Loader);
+        Step = meta.Step;
+        _lastMetrics = meta.LastMetrics;
+        _metricsWriter?.Dispose();
+        _metricsWriter = Options.OutputDirectory is null ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
+        return meta;
+    }
+
+    /// <summary>The newest checkpoint folder under a run's checkpoints/ folder, or the folder itself when it is a checkpoint.</summary>
+    /// <param name="path">A checkpoint folder, a checkpoints/ folder or a run directory.</param>
+    /// <returns>The checkpoint folder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="InvalidDataException">No checkpoint was found there.</exception>
+    public static string ResolveCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (File.Exists(Path.Combine(path, CheckpointMetadata.FileName))) return path;
+        foreach (var candidate in new[] { path, Path.Combine(path, "checkpoints") })
+        {
+            var list = CheckpointStore.ListIn(candidate);
+            if (list.Count > 0) return list[^1].Path;
+        }
+
+        throw new InvalidDataException($"{path}: no checkpoint found (expected {CheckpointMetadata.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _optimizer.Dispose();
+        _metricsWriter?.Dispose();
+    }
+
+    private bool HasValidation
+    {
+        get
+        {
+            _hasValidation ??= CreateValidationLoader().BatchesPerEpoch > 0;
+            return _hasValidation.Value;
+        }
+    }
+
+    /// <summary>The evaluation loader: the validation split of the validation dataset (or of the training dataset); a separate
+    /// validation dataset without validation episodes is evaluated on its train split. Index order, no dropped batch.</summary>
+    private EpisodeDataLoader CreateValidationLoader()
+    {
+        var source = _validationDataset ?? _dataset;
+        var split = _validationDataset is not null && source.Header.ValidationEpisodeCount == 0 ? DatasetSplit.Train : DatasetSplit.Validation;
+        return new EpisodeDataLoader(source, split, _loaderOptions with { Shuffle = false, DropLast = false });
+    }
+
+    private void EnsureOutput()
+    {
+        if (Options.OutputDirectory is not { } dir || _store is not null) return;
+        Directory.CreateDirectory(dir);
+        _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), Options.KeepCheckpoints);
+        _metricsWriter ??= new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
+    }
+
+    private StepMetrics TrainStep()
+    {
+        var watch = Stopwatch.StartNew();
+        var lr = _schedule.At(Step);
+        _optimizer.LearningRate = lr;
+        foreach (var batch in _window) _trainLoader.NextBatch(batch);
+        var normalizer = Normalizer(_window);
+        _optimizer.ZeroGrad();
+        double loss = 0, correct = 0, maxSample = 0;
+        long positions = 0;
+        foreach (var batch in _window)
+        {
+            using var scope = new DisposeScope();
+            var t = batch.ToTensors(Model.Device);
+            var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
+            using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, t.Advantages, _loss, normalizer);
+            output.Loss.Backward();
+            using var noGrad = new NoGradScope();
+            loss += output.Loss.Item<double>();
+            correct += output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum().Item<double>();
+            var perRow = output.TokenLoss.Sum(1).Div(output.EffectiveMask.Sum(1).ClampMin(1.0));   // (B)
+            maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
+            if (MicroBatchLossesComputed is { } handler) handler(Step + 1, batch, perRow.To(ScalarType.Float32).ToArray<float>());
+            positions += (long)batch.Rows * batch.BlockSize;
+        }
+
+        var gradNorm = TorchOps.ClipGradNorm(Model.Parameters(), Options.GradientClip > 0 ? Options.GradientClip : double.PositiveInfinity);
+        _optimizer.Step();
+        Step++;
+        double paramNorm;
+        using (var scope = new DisposeScope())
+        using (var noGrad = new NoGradScope())
+        {
+            paramNorm = Math.Sqrt(Model.Parameters().Sum(p => p.Square().Sum().Item<double>()));
+        }
+
+        var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+        var supervised = normalizer.SupervisedTokens;
+        return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxSample, lr, positions / seconds, supervised);
+    }
+
+    /// <summary>The supervised tokens and sequences of the whole accumulation window (mask != 0 and target != ignore).</summary>
+    private LossNormalizer Normalizer(EpisodeBatch[] window)
+    {
+        long tokens = 0, sequences = 0;
+        var ignore = Options.Loss.IgnoreIndex;
+        foreach (var batch in window)
+        {
+            for (var r = 0; r < batch.Rows; r++)
+            {
+                var targets = batch.TargetRow(r);
+                var mask = batch.LossMaskRow(r);
+                var n = 0;
+                for (var i = 0; i < targets.Length; i++)
+                {
+                    if (targets[i] != ignore && (mask.IsEmpty || mask[i] != 0)) n++;
+                }
+
+                tokens += n;
+                if (n > 0) sequences++;
+            }
+        }
+
+        return new LossNormalizer(tokens, sequences, Options.Loss.NormLength);
+    }
+
+    private static string Describe(GptConfig c) => $"{c.Layers}x{c.EmbeddingSize} (heads {c.Heads}, block {c.BlockSize}, vocab {c.VocabSize}, bias {c.Bias})";
+}

@@ -1,0 +1,117 @@
+// Settings of the Trainer: length, batch shape, accumulation, schedule, AdamW, clipping, seed, device, intervals, output.
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Torch;
+
+namespace MaskedSft.MLNet.Training;
+
+/// <summary>Options of <see cref="Trainer"/>. One optimizer step consumes <see cref="GradientAccumulationSteps"/>
+/// micro-batches of <see cref="BatchSize"/> rows.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Number of optimizer steps (default 100). Ignored when <see cref="Epochs"/> is set.</summary>
+    public int MaxSteps { get; init; } = 100;
+
+    /// <summary>Train for this many passes over the training split instead of <see cref="MaxSteps"/> (null = use MaxSteps).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Rows per micro-batch (default 8).</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Micro-batches per optimizer step (default 1). The loss uses one <see cref="LossNormalizer"/> over the whole
+    /// window, so k micro-batches of B rows give exactly the gradient of one batch of k·B rows.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>Positions per row T; null uses the model's block size.</summary>
+    public int? BlockSize { get; init; }
+
+    /// <summary>Peak learning rate (default 1e-3).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning rate at the end of the cosine decay (default 1e-4).</summary>
+    public double MinLearningRate { get; init; } = 1e-4;
+
+    /// <summary>Linear warmup steps (default 10).</summary>
+    public int WarmupSteps { get; init; } = 10;
+
+    /// <summary>AdamW beta1 (default 0.9).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW beta2 (default 0.95).</summary>
+    public double Beta2 { get; init; } = 0.95;
+
+    /// <summary>AdamW epsilon (default 1e-8).</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Decoupled weight decay of matrices and embeddings; biases and LayerNorm weights get none (default 0.1).</summary>
+    public double WeightDecay { get; init; } = 0.1;
+
+    /// <summary>Clip the global gradient norm to this value; 0 disables clipping (default 1.0).</summary>
+    public double GradientClip { get; init; } = 1.0;
+
+    /// <summary>Seed of the data order and of the dropout generator (default 1337).</summary>
+    public ulong Seed { get; init; } = 1337;
+
+    /// <summary>Where to train; null keeps the model's device.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Log a metrics line (and a progress line) every this many steps, and at the last step (default 10).</summary>
+    public int LogInterval { get; init; } = 10;
+
+    /// <summary>Evaluate the validation loss every this many steps and at the end; 0 = only at the end (default 100).</summary>
+    public int EvalInterval { get; init; } = 100;
+
+    /// <summary>Validation batches per evaluation; null = the whole validation split (default 20).</summary>
+    public int? EvalBatches { get; init; } = 20;
+
+    /// <summary>Save a checkpoint every this many steps and at the end (needs <see cref="OutputDirectory"/>); 0 = only at the end (default 100).</summary>
+    public int CheckpointInterval { get; init; } = 100;
+
+    /// <summary>How many checkpoints to keep (default 3).</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>The loss: reduction, aggregation, advantage normalisation, temperature, ignore index (default token-mean).</summary>
+    public WeightedSftLossOptions Loss { get; init; } = new();
+
+    /// <summary>Train only on targets whose mask bit is 1 (default true); false trains on every real target.</summary>
+    public bool UseLossMask { get; init; } = true;
+
+    /// <summary>Weight token losses by the dataset's advantages when it has them (default true).</summary>
+    public bool UseAdvantages { get; init; } = true;
+
+    /// <summary>What to do with episodes longer than the block (default truncate).</summary>
+    public LongEpisodePolicy LongEpisodes { get; init; } = LongEpisodePolicy.Truncate;
+
+    /// <summary>Run directory for metrics.jsonl and checkpoints/; null writes nothing.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>libtorch intra-op threads for the run; null keeps the current setting.</summary>
+    public int? IntraOpThreads { get; init; }
+
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSteps, nameof(MaxSteps));
+        if (Epochs is <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive (or null to use MaxSteps).");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(GradientAccumulationSteps, nameof(GradientAccumulationSteps));
+        if (BlockSize is <= 0) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, "BlockSize must be positive (or null for the model's).");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        if (!(MinLearningRate >= 0) || MinLearningRate > LearningRate) throw new ArgumentOutOfRangeException(nameof(MinLearningRate), MinLearningRate, $"MinLearningRate must be within [0, LearningRate={LearningRate}].");
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "Beta1 must be in [0, 1).");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "Beta2 must be in [0, 1).");
+        if (!(AdamEpsilon > 0)) throw new ArgumentOutOfRangeException(nameof(AdamEpsilon), AdamEpsilon, "AdamEpsilon must be positive.");
+        if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
+        if (!(GradientClip >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "GradientClip must be >= 0 (0 disables clipping).");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LogInterval, nameof(LogInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(EvalInterval, nameof(EvalInterval));
+        if (EvalBatches is <= 0) throw new ArgumentOutOfRangeException(nameof(EvalBatches), EvalBatches, "EvalBatches must be positive (or null for the whole split).");
+        ArgumentOutOfRangeException.ThrowIfNegative(CheckpointInterval, nameof(CheckpointInterval));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(KeepCheckpoints, nameof(KeepCheckpoints));
+        if (IntraOpThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be positive (or null).");
+        ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
+        Loss.Validate();
+    }
+}

@@ -1,0 +1,64 @@
+// Checkpoint checks of the doctor: moments present, scheduler step == global step, RNG and loader state, weights load.
+using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Torch;
+using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.MLNet.Training;
+
+namespace MaskedSft.MLNet.Validation;
+
+/// <summary>Checks of a trainer checkpoint (failure mode 13: state saved but not loaded, an extra step, RNG missing).</summary>
+public static class CheckpointChecks
+{
+    /// <summary>Name of <see cref="Contents"/>.</summary>
+    public const string ContentsName = "checkpoint-contents";
+
+    /// <summary>
+    /// The checkpoint must hold: weights that load into its model configuration; AdamW moments for every parameter, non-zero,
+    /// with a per-parameter step equal to the global step; a scheduler step equal to the global step; a CPU RNG state; a
+    /// loader state with a fingerprint.
+    /// </summary>
+    /// <param name="checkpoint">A checkpoint folder, a checkpoints folder or a run directory.</param>
+    /// <returns>The result; measured: step, parameters, parameters_with_moments, bad_steps, zero_moments.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="checkpoint"/> is null.</exception>
+    public static ValidationCheckResult Contents(string checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return LossMaskChecks.Guard(ContentsName, () =>
+        {
+            var folder = Trainer.ResolveCheckpoint(checkpoint);
+            var meta = CheckpointMetadata.Read(folder);
+            using var model = TinyGpt.Load(Path.Combine(folder, CheckpointMetadata.ModelFileName));
+            var problems = new List<string>();
+            if (model.Config != meta.Model) problems.Add("the weights' config differs from trainer.json's");
+            if (meta.Scheduler.Step != meta.Step) problems.Add($"scheduler step {meta.Scheduler.Step} != global step {meta.Step}");
+            if (string.IsNullOrEmpty(meta.CpuRngState) || Convert.FromBase64String(meta.CpuRngState).Length == 0) problems.Add("no RNG state");
+            if (meta.Loader is null || string.IsNullOrEmpty(meta.Loader.Fingerprint)) problems.Add("no loader state (or no fingerprint)");
+            int parameters = 0, withMoments = 0, badSteps = 0, zeroMoments = 0;
+            using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
+            using (var scope = new DisposeScope())
+            {
+                foreach (var (name, _) in model.NamedParameters())
+                {
+                    parameters++;
+                    if (!file.Contains($"{name}.exp_avg")) continue;
+                    withMoments++;
+                    var step = NamedTensorFile.Read(file, $"{name}.step", Device.Cpu).Item<long>();
+                    if (step != meta.Step) badSteps++;
+                    if (NamedTensorFile.Read(file, $"{name}.exp_avg_sq", Device.Cpu).Abs().Max().Item<double>() == 0) zeroMoments++;
+                }
+            }
+
+            if (meta.Step > 0 && withMoments < parameters) problems.Add($"{parameters - withMoments} parameter(s) have no optimizer moments");
+            if (badSteps > 0) problems.Add($"{badSteps} parameter(s) have an optimizer step != {meta.Step}");
+            if (zeroMoments > 0) problems.Add($"{zeroMoments} parameter(s) have all-zero second moments");
+            var passed = problems.Count == 0;
+            return new ValidationCheckResult(
+                ContentsName,
+                passed,
+                LossMaskChecks.Measured(("step", meta.Step), ("parameters", parameters), ("parameters_with_moments", withMoments), ("bad_steps", badSteps), ("zero_moments", zeroMoments)),
+                passed
+                    ? $"{Path.GetFileName(folder)}: weights load, moments for all {parameters} parameters at step {meta.Step}, scheduler step {meta.Scheduler.Step}, RNG and loader state present"
+                    : $"{Path.GetFileName(folder)}: {string.Join("; ", problems)}.");
+        });
+    }
+}

@@ -1,0 +1,116 @@
+// The doctor's dataset and checkpoint checks: clean data passes; each injected setup bug is caught and explained.
+using System.CommandLine;
+using MaskedSft.Cli;
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Tests.Training;
+using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.MLNet.Training;
+using MaskedSft.MLNet.Validation;
+
+namespace MaskedSft.MLNet.Tests.Validation;
+
+[TestClass]
+[DoNotParallelize]
+public sealed class DoctorChecksTests
+{
+    private static TrainingFixture s_fixture = null!;
+
+    [ClassInitialize]
+    public static void ClassInitialize(TestContext context)
+    {
+        SingleThreadTorch.Enter();
+        s_fixture = new TrainingFixture();
+    }
+
+    [ClassCleanup]
+    public static void ClassCleanup()
+    {
+        s_fixture.Dispose();
+        SingleThreadTorch.Exit();
+    }
+
+    [TestMethod]
+    public void RunAll_SyntheticChats_AllPass()
+    {
+        var report = DataChecks.RunAll(s_fixture.Dataset, blockSize: 32);
+        Assert.IsTrue(report.AllPassed, report.ToTable());
+        Assert.IsTrue(report.Results.Single(r => r.Name == DataChecks.LoaderAlignmentName).Measured["rows_checked"] > 0);
+    }
+
+    [TestMethod]
+    public void DataChecks_InjectedBugs_EachCaught()
+    {
+        var path = s_fixture.NewDirectory("buggy");
+        using (var w = new EpisodeDatasetWriter(path, new EpisodeDatasetWriterOptions { VocabSize = 64 }))
+        {
+            w.AppendEpisode([1, 2, 3, 4], [0, 0, 0, 0], metadata: new EpisodeMetadata { Score = 1, GroupId = 7 });              // nothing supervised
+            w.AppendEpisode([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 0, 0, 0, 0, 0, 0, 0, 1, 1], metadata: new EpisodeMetadata { Score = 1, GroupId = 7 }); // emptied at T = 4
+            w.AppendEpisode([5, 6, 7], [0, 1, 1], metadata: new EpisodeMetadata { Score = 2, GroupId = 8 });
+            w.AppendEpisode([5, 6, 8], [0, 1, 1], metadata: new EpisodeMetadata { Score = 2, GroupId = 8 });
+            w.Complete();
+        }
+
+        using var ds = EpisodeDataset.Open(path);
+        var mask = DataChecks.MaskContent(ds);
+        Assert.IsFalse(mask.Passed);
+        StringAssert.Contains(mask.Explanation, "episode 0");
+        var truncation = DataChecks.Truncation(ds, blockSize: 4);
+        Assert.IsFalse(truncation.Passed);
+        Assert.AreEqual(1.0, truncation.Measured["emptied_by_truncation"]);
+        Assert.IsTrue(DataChecks.Truncation(ds, blockSize: 16).Passed);
+        var groups = DataChecks.RewardGroups(ds);
+        Assert.IsFalse(groups.Passed, "both groups have equal scores");
+        Assert.AreEqual(2.0, groups.Measured["zero_std_groups"]);
+        Assert.IsTrue(DataChecks.LoaderAlignment(ds, 4).Passed, "the loader itself aligns masks correctly");
+    }
+
+    [TestMethod]
+    public void CheckpointContents_TrainedAndTampered_PassThenFail()
+    {
+        var run = s_fixture.NewDirectory("ckpt");
+        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 2, BatchSize = 4, EvalInterval = 0, OutputDirectory = run }))
+        {
+            trainer.Run();
+        }
+
+        var ok = CheckpointChecks.Contents(run);
+        Assert.IsTrue(ok.Passed, ok.Explanation);
+        Assert.AreEqual(2.0, ok.Measured["step"]);
+
+        // "Optimizer state saved but not for every parameter": drop the moments of one parameter.
+        var folder = Trainer.ResolveCheckpoint(run);
+        var optimizerPath = Path.Combine(folder, CheckpointMetadata.OptimizerFileName);
+        var writer = new SafetensorsWriter();
+        using (var file = SafetensorsFile.Open(optimizerPath))
+        {
+            foreach (var t in file.Tensors.Where(t => !t.Name.StartsWith("transformer.wpe.weight.", StringComparison.Ordinal)))
+            {
+                writer.Add(t.Name, t.DType, t.Shape, file.GetSpan(t.Name));
+            }
+        }
+
+        writer.Save(optimizerPath);
+        var bad = CheckpointChecks.Contents(run);
+        Assert.IsFalse(bad.Passed);
+        StringAssert.Contains(bad.Explanation, "1 parameter(s) have no optimizer moments");
+
+        var (exit, output) = Doctor("doctor", "--checkpoint", run);
+        Assert.AreEqual(1, exit);
+        StringAssert.Contains(output, "checkpoint-contents  FAIL");
+        (exit, output) = Doctor("doctor", "--data", Path.Combine(s_fixture.Root, "data"), "--block-size", "32");
+        Assert.AreEqual(0, exit, output);
+        StringAssert.Contains(output, "DOCTOR: no problem found");
+    }
+
+    private static (int Exit, string Output) Doctor(params string[] args)
+    {
+        var root = new RootCommand("test");
+        foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString() + error);
+    }
+}
