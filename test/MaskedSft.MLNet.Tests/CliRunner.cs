@@ -2,7 +2,7 @@
 using System.CommandLine;
 using MaskedSft.Cli;
 
-namespace MaskedSft.MLNet.Tests.Tokenizers;
+namespace MaskedSft.MLNet.Tests;
 
 /// <summary>Invokes the CLI's parsed root with string writers for stdout and stderr.</summary>
 internal static class CliRunner
