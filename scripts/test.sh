@@ -7,22 +7,25 @@ cd "$repo"
 bash scripts/setup.sh || exit 1
 results="$repo/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
-dotnet test MaskedSft.MLNet.slnx -c Release --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+dotnet test MaskedSft.MLNet.slnx -c Release --logger trx --logger "console;verbosity=normal" \
   --results-directory "$results" "$@"
 status=$?
-trx="$results/results.trx"
-if [ ! -f "$trx" ]; then
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+if [ ${#trx_files[@]} -eq 0 ]; then
   echo "test: no TRX results were written (the build failed?)"
   echo "0 passed, 1 failed"
   exit 1
 fi
-counters=$(grep -o '<Counters [^>]*>' "$trx")
-attr() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
-passed=$(attr passed); failed=$(( $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted) )); skipped=$(attr notExecuted)
-inconclusive=$(attr inconclusive); skipped=$(( skipped + inconclusive ))
-# VSTest's TRX logger leaves notExecuted at 0 for skipped/ignored tests; count their per-test outcomes instead.
-outcomes=$(grep -o '<UnitTestResult [^>]*outcome="\(NotExecuted\|Inconclusive\)"' "$trx" | wc -l)
-[ "$outcomes" -gt "$skipped" ] && skipped=$outcomes
+# One TRX per test project; sum them. VSTest's TRX logger leaves notExecuted at 0 for skipped tests, so the per-test
+# outcomes are counted instead of the summary counters.
+passed=0; failed=0; skipped=0
+for trx in "${trx_files[@]}"; do
+  n() { grep -o "<UnitTestResult [^>]*outcome=\"$1\"" "$trx" | wc -l; }
+  passed=$(( passed + $(n Passed) ))
+  failed=$(( failed + $(n Failed) + $(n Error) + $(n Timeout) + $(n Aborted) ))
+  skipped=$(( skipped + $(n NotExecuted) + $(n Inconclusive) ))
+done
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 exit 0

@@ -14,6 +14,9 @@ internal static class CommandCatalog
         yield return DatasetCommand.Create();
         yield return MockCommands.CreateTrain();
         yield return MockCommands.CreateHardExamples();
+        yield return PrepareCommand.Create();
+        yield return InspectCommand.Create();
+        yield return TokenizeCommand.Create();
         yield return ValidateCommand.Create();
         yield return TrainCommand.Create();
         yield return DoctorCommand.Create();

@@ -1,6 +1,8 @@
 // Tracks the hardest samples of a training run: interval loss statistics, a top-K buffer de-duplicated by key, snapshots, checkpoints.
 using System.Text.Json;
 
+using MaskedSft.MLNet.IO;
+
 namespace MaskedSft.MLNet.HardExamples;
 
 /// <summary>
@@ -394,25 +396,8 @@ public sealed class HardExampleTracker
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(stream, SaveState(), HardExampleJson.Options);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        var state = SaveState();
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, state, HardExampleJson.Options));
     }
 
     /// <summary>Reads a tracker saved by <see cref="Save"/>.</summary>

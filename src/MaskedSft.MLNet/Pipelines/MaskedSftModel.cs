@@ -1,6 +1,7 @@
 // A fitted tiny GPT: scores episodes (Transform), generates, and saves/loads itself as safetensors + JSON.
 using System.Text.Json;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.IO;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Torch;
 using MaskedSft.MLNet.Training;
@@ -86,9 +87,7 @@ public sealed class MaskedSftModel : IDisposable
         Directory.CreateDirectory(directory);
         Model.SaveWeights(Path.Combine(directory, "model.safetensors"));
         var info = new SavedModelInfo(FormatName, 1, Model.Config, Training?.Step, Training?.FinalLoss, Training?.FinalValidationLoss);
-        var temp = Path.Combine(directory, $".model.json.tmp-{Environment.ProcessId}");
-        File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));
-        File.Move(temp, Path.Combine(directory, "model.json"), overwrite: true);
+        AtomicFile.Write(Path.Combine(directory, "model.json"), stream => JsonSerializer.Serialize(stream, info, Json));
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/> (or a checkpoint folder, or a bare model.safetensors).</summary>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard and c10::GradMode: not included by ATen.h in libtorch 2.x
 #include <torch/version.h>
 
 #include <cstdint>

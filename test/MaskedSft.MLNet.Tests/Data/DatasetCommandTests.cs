@@ -1,6 +1,4 @@
 // `maskedsft dataset info|verify`, invoked in-process through the command catalog with captured output.
-using System.CommandLine;
-using MaskedSft.Cli;
 using MaskedSft.MLNet.Data;
 
 namespace MaskedSft.MLNet.Tests.Data;
@@ -8,27 +6,13 @@ namespace MaskedSft.MLNet.Tests.Data;
 [TestClass]
 public sealed class DatasetCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
-
     [TestMethod]
     public void DatasetInfo_ValidDataset_PrintsHeaderCountsAndHistogram()
     {
         using var temp = new TempDirectory();
         var path = EpisodeFixtures.Write(temp.Combine("sft"), EpisodeFixtures.PromptResponse(10, 8, 8, seed: 41, validationEvery: 5));
 
-        var (exit, output, error) = Run("dataset", "info", path);
+        var (exit, output, error) = CliRunner.Run("dataset", "info", path);
 
         Assert.AreEqual(0, exit, error);
         StringAssert.Contains(output, "MaskedSft.EpisodeDataset v1");
@@ -47,7 +31,7 @@ public sealed class DatasetCommandTests
         using var temp = new TempDirectory();
         var path = EpisodeFixtures.Write(temp.Combine("sft"), EpisodeFixtures.PromptResponse(4, 8, 8, seed: 42));
 
-        var (exit, output, _) = Run("dataset", "verify", path);
+        var (exit, output, _) = CliRunner.Run("dataset", "verify", path);
 
         Assert.AreEqual(0, exit);
         StringAssert.Contains(output, "OK:");
@@ -63,7 +47,7 @@ public sealed class DatasetCommandTests
         EpisodeFixtures.Patch(Path.Combine(path, "mask.bin"), 40, [4]);
         EpisodeFixtures.Patch(Path.Combine(path, "mask.bin"), 60, [5]);
 
-        var (exit, _, error) = Run("dataset", "verify", path, "--max-errors", "2");
+        var (exit, _, error) = CliRunner.Run("dataset", "verify", path, "--max-errors", "2");
 
         Assert.AreEqual(1, exit);
         StringAssert.Contains(error, "FAILED");
@@ -81,7 +65,7 @@ public sealed class DatasetCommandTests
         writer.AppendEpisode([1, 2], [0, 1]);
         writer.SimulateCrash();
 
-        var (exit, _, error) = Run("dataset", "info", writer.StagingPath);
+        var (exit, _, error) = CliRunner.Run("dataset", "info", writer.StagingPath);
 
         Assert.AreEqual(1, exit);
         StringAssert.Contains(error, "did not complete");

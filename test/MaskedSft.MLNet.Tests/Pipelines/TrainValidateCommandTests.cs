@@ -1,6 +1,4 @@
 // `maskedsft train` and `maskedsft validate`, invoked in-process through the command catalog with captured output.
-using System.CommandLine;
-using MaskedSft.Cli;
 using MaskedSft.MLNet.Tests.Training;
 using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Training;
@@ -32,7 +30,7 @@ public sealed class TrainValidateCommandTests
     {
         var run = s_fixture.NewDirectory("cli-run");
         var data = Path.Combine(s_fixture.Root, "data");
-        var (exit, output, error) = Run("train", "--data", data, "--preset", "tiny", "--steps", "8", "--out", run, "--batch-size", "4",
+        var (exit, output, error) = CliRunner.Run("train", "--data", data, "--preset", "tiny", "--steps", "8", "--out", run, "--batch-size", "4",
             "--log-interval", "2", "--checkpoint-interval", "4", "--device", "cpu", "--threads", "1");
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "step 8/8");
@@ -41,7 +39,7 @@ public sealed class TrainValidateCommandTests
         CollectionAssert.AreEqual(new long[] { 4, 8 }, CheckpointStore.ListIn(Path.Combine(run, "checkpoints")).Select(c => c.Step).ToArray());
         Assert.IsTrue(File.Exists(Path.Combine(run, "model", "model.safetensors")));
 
-        (exit, output, error) = Run("train", "--data", data, "--steps", "12", "--out", run, "--batch-size", "4", "--log-interval", "2",
+        (exit, output, error) = CliRunner.Run("train", "--data", data, "--steps", "12", "--out", run, "--batch-size", "4", "--log-interval", "2",
             "--checkpoint-interval", "4", "--device", "cpu", "--resume", Path.Combine(run, "checkpoints", "step-00000008"));
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "resuming from");
@@ -52,7 +50,7 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Train_NotADataset_ExitsWithMessage()
     {
-        var (exit, _, error) = Run("train", "--data", s_fixture.Root, "--out", s_fixture.NewDirectory("bad"));
+        var (exit, _, error) = CliRunner.Run("train", "--data", s_fixture.Root, "--out", s_fixture.NewDirectory("bad"));
         Assert.AreEqual(2, exit);
         StringAssert.StartsWith(error, "error: ");
     }
@@ -60,7 +58,7 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Validate_BuiltInModelWithoutTraining_AllPass()
     {
-        var (exit, output, error) = Run("validate", "--skip-training");
+        var (exit, output, error) = CliRunner.Run("validate", "--skip-training");
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "corrupted-masked-targets                     PASS");
         StringAssert.Contains(output, "7/7 checks passed");
@@ -71,25 +69,15 @@ public sealed class TrainValidateCommandTests
     public void Validate_Checkpoint_LoadsItAndPasses()
     {
         var run = s_fixture.NewDirectory("cli-validate");
-        var (exit, _, error) = Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "2", "--out", run, "--batch-size", "4", "--device", "cpu");
+        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "2", "--out", run, "--batch-size", "4", "--device", "cpu");
         Assert.AreEqual(0, exit, error);
         string output;
-        (exit, output, error) = Run("validate", "--checkpoint", run, "--skip-training");
+        (exit, output, error) = CliRunner.Run("validate", "--checkpoint", run, "--skip-training");
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "model: checkpoint");
         StringAssert.Contains(output, "step-00000002");
-        (exit, _, error) = Run("validate", "--checkpoint", s_fixture.NewDirectory("missing"));
+        (exit, _, error) = CliRunner.Run("validate", "--checkpoint", s_fixture.NewDirectory("missing"));
         Assert.AreEqual(2, exit);
         StringAssert.Contains(error, "no checkpoint found");
-    }
-
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
     }
 }

@@ -4,6 +4,8 @@ using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
+using MaskedSft.MLNet.IO;
+
 namespace MaskedSft.MLNet.Torch.Safetensors;
 
 /// <summary>
@@ -123,24 +125,7 @@ public sealed class SafetensorsWriter
     {
         ArgumentNullException.ThrowIfNull(path);
         var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                WriteCore(stream, fullPath);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        AtomicFile.Write(fullPath, stream => WriteCore(stream, fullPath), bufferSize: 1 << 20);
     }
 
     /// <summary>Writes the file's bytes to <paramref name="destination"/> (no atomicity; see <see cref="Save"/>).</summary>
@@ -314,22 +299,6 @@ public sealed class SafetensorsWriter
         _names.Add(entry.Name);
         _entries.Add(entry);
         return this;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original error matters more than a leftover temporary file.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Same.
-        }
     }
 
     private sealed record Entry(string Name, SafetensorsDType DType, long[] Shape, long ByteLength, ReadOnlyMemory<byte> Memory,
