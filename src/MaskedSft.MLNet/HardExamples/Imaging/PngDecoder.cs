@@ -144,6 +144,11 @@ public static class PngDecoder
         for (int y = 0; y < height; y++)
         {
             int filter = raw[y * (stride + 1)];
+            if (filter > 4)
+            {
+                throw new PngFormatException($"corrupted PNG: row {y} has filter type {filter} (0-4 are defined).");
+            }
+
             var source = raw.AsSpan((y * (stride + 1)) + 1, stride);
             var row = pixels.AsSpan(y * stride, stride);
             ReadOnlySpan<byte> above = y == 0 ? new byte[stride] : pixels.AsSpan((y - 1) * stride, stride);
@@ -152,16 +157,7 @@ public static class PngDecoder
                 int a = i >= channels ? row[i - channels] : 0;
                 int b = above[i];
                 int c = i >= channels ? above[i - channels] : 0;
-                int predictor = filter switch
-                {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) >> 1,
-                    4 => PngEncoder.Paeth(a, b, c),
-                    _ => throw new PngFormatException($"corrupted PNG: row {y} has filter type {filter} (0-4 are defined)."),
-                };
-                row[i] = (byte)(source[i] + predictor);
+                row[i] = (byte)(source[i] + PngEncoder.Predict(filter, a, b, c));
             }
         }
 

@@ -124,15 +124,7 @@ public static class PngEncoder
             int a = i >= bpp ? row[i - bpp] : 0;
             int b = above[i];
             int c = i >= bpp ? above[i - bpp] : 0;
-            int predictor = filter switch
-            {
-                0 => 0,
-                1 => a,
-                2 => b,
-                3 => (a + b) >> 1,
-                _ => Paeth(a, b, c),
-            };
-            byte value = (byte)(row[i] - predictor);
+            byte value = (byte)(row[i] - Predict(filter, a, b, c));
             output[i] = value;
             score += value < 128 ? value : 256 - value;
         }
@@ -140,8 +132,22 @@ public static class PngEncoder
         return score;
     }
 
+    /// <summary>
+    /// The predictor of PNG filter type <paramref name="filter"/> (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) from the left
+    /// (<paramref name="a"/>), above (<paramref name="b"/>) and upper-left (<paramref name="c"/>) bytes; the caller checks
+    /// that the type is 0-4.
+    /// </summary>
+    internal static int Predict(int filter, int a, int b, int c) => filter switch
+    {
+        0 => 0,
+        1 => a,
+        2 => b,
+        3 => (a + b) >> 1,
+        _ => Paeth(a, b, c),
+    };
+
     /// <summary>The Paeth predictor of the PNG specification.</summary>
-    internal static int Paeth(int a, int b, int c)
+    private static int Paeth(int a, int b, int c)
     {
         int p = a + b - c;
         int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
