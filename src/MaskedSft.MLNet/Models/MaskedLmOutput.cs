@@ -10,10 +10,11 @@ namespace MaskedSft.MLNet.Models;
 /// </summary>
 public sealed class MaskedLmOutput : IDisposable
 {
-    internal MaskedLmOutput(Tensor loss, Tensor tokenLoss, Tensor effectiveMask, Tensor selectedLogits, Tensor selectedTargets)
+    internal MaskedLmOutput(Tensor loss, Tensor tokenLoss, Tensor tokenNll, Tensor effectiveMask, Tensor selectedLogits, Tensor selectedTargets)
     {
         Loss = loss;
         TokenLoss = tokenLoss;
+        TokenNll = tokenNll;
         EffectiveMask = effectiveMask;
         SelectedLogits = selectedLogits;
         SelectedTargets = selectedTargets;
@@ -24,6 +25,10 @@ public sealed class MaskedLmOutput : IDisposable
 
     /// <summary>(B, T) advantage-weighted per-token losses, 0 where not supervised.</summary>
     public Tensor TokenLoss { get; }
+
+    /// <summary>(B, T) cross-entropy of each supervised target before advantage weighting (detached, no gradient), 0 where
+    /// not supervised; what hard-example tracking ranks samples by.</summary>
+    public Tensor TokenNll { get; }
 
     /// <summary>(B, T) 1 where the target is supervised (mask != 0 and target != ignore index), else 0.</summary>
     public Tensor EffectiveMask { get; }
@@ -39,6 +44,7 @@ public sealed class MaskedLmOutput : IDisposable
     {
         Loss.Dispose();
         TokenLoss.Dispose();
+        TokenNll.Dispose();
         EffectiveMask.Dispose();
         SelectedLogits.Dispose();
         SelectedTargets.Dispose();

@@ -142,6 +142,7 @@ public sealed class TinyGpt : Module, ILogitsModel
         return new MaskedLmOutput(
             result.Loss.MoveToOuterScope(),
             result.PerTokenLoss.MoveToOuterScope(),
+            tokenNll.Detach().MoveToOuterScope(),
             result.EffectiveMask.MoveToOuterScope(),
             logits.MoveToOuterScope(),
             selectedTargets.MoveToOuterScope());

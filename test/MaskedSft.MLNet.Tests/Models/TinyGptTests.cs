@@ -67,6 +67,23 @@ public sealed class TinyGptTests
     }
 
     [TestMethod]
+    public void ForwardLoss_TokenNll_IsTheUnweightedCrossEntropyOfSupervisedTargets()
+    {
+        using var scope = new DisposeScope();
+        using var model = new TinyGpt(Small, seed: 6);
+        var x = TorchOps.RandInt(0, 37, [2, 7], Generator.Create(11));
+        var y = TorchOps.RandInt(0, 37, [2, 7], Generator.Create(12));
+        var mask = TorchOps.Rand([2, 7], Generator.Create(13)).Lt(0.5).To(ScalarType.Float32);
+        var adv = TorchOps.Randn([2, 7], Generator.Create(14));
+        using var output = model.ForwardLoss(x, y, mask, adv);
+        var logits = model.Forward(x);                                                       // (2, 7, V)
+        var expected = TorchOps.CrossEntropy(logits.Reshape(14, 37), y.Reshape(-1), Reduction.None).Reshape(2, 7).Mul(mask); // (2, 7)
+        LossAssert.Close(expected.ToArray<float>().Select(v => (double)v).ToArray(), output.TokenNll.ToArray<float>(), 1e-5, "token nll");
+        Assert.IsFalse(output.TokenNll.RequiresGrad, "TokenNll is detached");
+        LossAssert.Close(output.TokenNll.Mul(adv).ToArray<float>().Select(v => (double)v).ToArray(), output.TokenLoss.ToArray<float>(), 1e-5, "TokenLoss = TokenNll x advantage");
+    }
+
+    [TestMethod]
     public void Generate_Sampling_SeededReproducibleAndTopOneIsGreedy()
     {
         using var scope = new DisposeScope();
