@@ -7,12 +7,14 @@ namespace MaskedSft.MLNet.HardExamples;
 /// <summary>Serializes <see cref="HardExamplePayload"/> and <see cref="HardExampleTrackerState"/> (snake_case, as Python tools expect).</summary>
 public static class HardExampleJson
 {
-    /// <summary>The serializer options: snake_case property names, named floating-point literals (NaN) allowed.</summary>
+    /// <summary>The serializer options: snake_case property names, named floating-point literals (NaN) allowed, texts written
+    /// with minimal escaping (&lt; and non-ASCII letters stay as they are; quotes and control characters are escaped).</summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // texts stay readable in files (not for HTML)
     };
 
     /// <summary>The JSON text of <paramref name="payload"/>.</summary>

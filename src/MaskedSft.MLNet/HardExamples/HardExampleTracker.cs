@@ -253,22 +253,27 @@ public sealed class HardExampleTracker
     /// <returns>The payload with a copy of the entries.</returns>
     public HardExamplePayload Snapshot(long step)
     {
-        var payload = new HardExamplePayload
-        {
-            Step = step,
-            ProcessIndex = Options.ProcessIndex,
-            ProcessCount = 1,
-            Entries = _entries.ToArray(),
-            Threshold = _interval.Quantile,
-            IntervalSampleCount = _interval.Count,
-            IntervalMaxLoss = _interval.Max,
-            IntervalNonFiniteCount = _interval.NonFiniteCount,
-            TotalSamplesSeen = TotalSamplesSeen,
-            TotalAdmitted = TotalAdmitted,
-        };
+        var payload = Peek(step);
         _interval.Reset();
         return payload;
     }
+
+    /// <summary>Returns the payload <see cref="Snapshot"/> would, without starting a new interval (the tracker is unchanged).</summary>
+    /// <param name="step">The step of the payload.</param>
+    /// <returns>The payload with a copy of the entries.</returns>
+    public HardExamplePayload Peek(long step) => new()
+    {
+        Step = step,
+        ProcessIndex = Options.ProcessIndex,
+        ProcessCount = 1,
+        Entries = _entries.ToArray(),
+        Threshold = _interval.Quantile,
+        IntervalSampleCount = _interval.Count,
+        IntervalMaxLoss = _interval.Max,
+        IntervalNonFiniteCount = _interval.NonFiniteCount,
+        TotalSamplesSeen = TotalSamplesSeen,
+        TotalAdmitted = TotalAdmitted,
+    };
 
     /// <summary>Captures everything needed to resume exactly (see <see cref="Restore"/>).</summary>
     /// <returns>The state.</returns>

@@ -8,8 +8,9 @@ namespace MaskedSft.MLNet.Training;
 
 /// <summary>
 /// The metadata file (<c>trainer.json</c>) of a checkpoint folder, written last inside the temporary folder. Beside it the
-/// folder holds <c>model.safetensors</c> (weights, nanoGPT names) and <c>optimizer.safetensors</c> (AdamW's per-parameter
-/// <c>{name}.step</c>, <c>{name}.exp_avg</c>, <c>{name}.exp_avg_sq</c>).
+/// folder holds <c>model.safetensors</c> (weights, nanoGPT names), <c>optimizer.safetensors</c> (AdamW's per-parameter
+/// <c>{name}.step</c>, <c>{name}.exp_avg</c>, <c>{name}.exp_avg_sq</c>) and, when hard examples are tracked,
+/// <c>hard_examples.json</c> (the tracker's state).
 /// </summary>
 public sealed record CheckpointMetadata
 {
@@ -32,6 +33,7 @@ public sealed record CheckpointMetadata
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN metrics (e.g. a threshold before any loss)
         Converters = { new JsonStringEnumConverter() },
     };
 
@@ -70,6 +72,9 @@ public sealed record CheckpointMetadata
 
     /// <summary>Metrics of the last step, if any was logged.</summary>
     public StepMetrics? LastMetrics { get; init; }
+
+    /// <summary>The hard-example tracker's state file in the folder (<c>hard_examples.json</c>); null when tracking was off.</summary>
+    public string? HardExamplesFile { get; init; }
 
     /// <summary>When the checkpoint was written (UTC, ISO 8601).</summary>
     public string CreatedUtc { get; init; } = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,17 +1,18 @@
 // Appends one JSON object per logged step to metrics.jsonl, flushed per line so a crash leaves only whole lines.
-using System.Text;
 using System.Text.Json;
+using MaskedSft.MLNet.IO;
 
 namespace MaskedSft.MLNet.Training;
 
 /// <summary>
 /// Writes <c>metrics.jsonl</c>: one object per logged step with the fields <c>step</c>, <c>loss</c>, <c>grad_norm</c>,
 /// <c>param_norm</c>, <c>token_acc</c>, <c>max_per_sample_loss</c>, <c>lr</c>, <c>tokens_per_s</c>,
-/// <c>supervised_tokens</c> and, when evaluated, <c>val_loss</c>.
+/// <c>supervised_tokens</c>, when evaluated <c>val_loss</c>, and when hard examples are tracked a <c>hard_examples</c>
+/// object (<c>buffer_size</c>, <c>threshold</c>, <c>top_loss</c>, <c>samples_seen</c>, <c>admitted</c>).
 /// </summary>
 public sealed class MetricsWriter : IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly StepJsonLinesFile _file;
     private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(512);
 
     /// <summary>Opens (or creates) a metrics file.</summary>
@@ -19,33 +20,10 @@ public sealed class MetricsWriter : IDisposable
     /// <param name="keepUpToStep">When resuming, lines of steps greater than this are dropped (they belong to the abandoned
     /// continuation); null truncates the file (a fresh run).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    public MetricsWriter(string path, long? keepUpToStep = null)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        Path = path;
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        var kept = new List<string>();
-        if (keepUpToStep is { } limit && File.Exists(path))
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                if (TryReadStep(line, out var step) && step <= limit) kept.Add(line);
-            }
-        }
-
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        foreach (var line in kept)
-        {
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            _stream.Write(bytes);
-        }
-
-        _stream.Flush();
-    }
+    public MetricsWriter(string path, long? keepUpToStep = null) => _file = new StepJsonLinesFile(path, keepUpToStep);
 
     /// <summary>The file being written.</summary>
-    public string Path { get; }
+    public string Path => _file.Path;
 
     /// <summary>Appends one line and flushes it.</summary>
     /// <param name="metrics">The step's metrics.</param>
@@ -67,13 +45,21 @@ public sealed class MetricsWriter : IDisposable
             WriteDouble(json, "tokens_per_s", metrics.TokensPerSecond);
             json.WriteNumber("supervised_tokens", metrics.SupervisedTokens);
             if (metrics.ValidationLoss is { } val) WriteDouble(json, "val_loss", val);
+            if (metrics.HardExamples is { } hard)
+            {
+                json.WriteStartObject("hard_examples");
+                json.WriteNumber("buffer_size", hard.BufferSize);
+                WriteDouble(json, "threshold", hard.Threshold);
+                WriteDouble(json, "top_loss", hard.TopLoss);
+                json.WriteNumber("samples_seen", hard.SamplesSeen);
+                json.WriteNumber("admitted", hard.Admitted);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 
-        _buffer.GetSpan(1)[0] = (byte)'\n';
-        _buffer.Advance(1);
-        _stream.Write(_buffer.WrittenSpan);
-        _stream.Flush();
+        _file.WriteLine(_buffer.WrittenSpan);
     }
 
     /// <summary>Reads every line of a metrics file back (for reports and tests).</summary>
@@ -94,6 +80,17 @@ public sealed class MetricsWriter : IDisposable
             {
                 using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
+                HardExampleMetrics? hard = null;
+                if (root.TryGetProperty("hard_examples", out var h))
+                {
+                    hard = new HardExampleMetrics(
+                        h.GetProperty("buffer_size").GetInt32(),
+                        ReadDouble(h, "threshold"),
+                        ReadDouble(h, "top_loss"),
+                        h.GetProperty("samples_seen").GetInt64(),
+                        h.GetProperty("admitted").GetInt64());
+                }
+
                 list.Add(new StepMetrics(
                     root.GetProperty("step").GetInt64(),
                     ReadDouble(root, "loss"),
@@ -104,7 +101,8 @@ public sealed class MetricsWriter : IDisposable
                     ReadDouble(root, "lr"),
                     ReadDouble(root, "tokens_per_s"),
                     root.GetProperty("supervised_tokens").GetInt64(),
-                    root.TryGetProperty("val_loss", out _) ? ReadDouble(root, "val_loss") : null));
+                    root.TryGetProperty("val_loss", out _) ? ReadDouble(root, "val_loss") : null,
+                    hard));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
@@ -116,7 +114,7 @@ public sealed class MetricsWriter : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _file.Dispose();
 
     private static void WriteDouble(Utf8JsonWriter json, string name, double value)
     {
@@ -131,21 +129,5 @@ public sealed class MetricsWriter : IDisposable
         return e.ValueKind == JsonValueKind.String
             ? double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
             : e.GetDouble();
-    }
-
-    private static bool TryReadStep(string line, out long step)
-    {
-        step = 0;
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt64(out step)) return true;
-        }
-        catch (JsonException)
-        {
-            // A torn last line from a crash: dropped.
-        }
-
-        return false;
     }
 }

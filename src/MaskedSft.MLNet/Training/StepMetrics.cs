@@ -7,11 +7,12 @@ namespace MaskedSft.MLNet.Training;
 /// <param name="GradNorm">Global L2 norm of the gradients before clipping.</param>
 /// <param name="ParamNorm">Global L2 norm of the parameters after the update.</param>
 /// <param name="TokenAccuracy">Fraction of supervised targets whose argmax prediction was right.</param>
-/// <param name="MaxPerSampleLoss">The largest per-sequence masked mean loss in the step's batch.</param>
+/// <param name="MaxPerSampleLoss">The largest per-sequence masked mean cross-entropy (before advantage weighting) in the step's batch.</param>
 /// <param name="LearningRate">The learning rate used by the step.</param>
 /// <param name="TokensPerSecond">Input tokens (B x T, all micro-batches) processed per second of wall time.</param>
 /// <param name="SupervisedTokens">Number of supervised targets (effective mask 1) in the step's batch.</param>
 /// <param name="ValidationLoss">The validation loss if it was evaluated after this step; otherwise null.</param>
+/// <param name="HardExamples">The hard-example tracker after this step; null when tracking is off.</param>
 public sealed record StepMetrics(
     long Step,
     double Loss,
@@ -22,4 +23,5 @@ public sealed record StepMetrics(
     double LearningRate,
     double TokensPerSecond,
     long SupervisedTokens,
-    double? ValidationLoss = null);
+    double? ValidationLoss = null,
+    HardExampleMetrics? HardExamples = null);

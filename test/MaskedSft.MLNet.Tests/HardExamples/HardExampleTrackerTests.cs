@@ -153,6 +153,17 @@ public sealed class HardExampleTrackerTests
     }
 
     [TestMethod]
+    public void Peek_ReturnsTheSnapshotPayloadWithoutStartingANewInterval()
+    {
+        var t = new HardExampleTracker(new HardExampleTrackerOptions { Capacity = 4, HighLossQuantile = 0.5 });
+        Step(t, 0, [1, 2, 3, 4], ["a", "b", "c", "d"]);
+        var peeked = t.Peek(0);
+        Assert.AreEqual(4L, t.IntervalSampleCount, "Peek keeps the interval");
+        var snapshot = t.Snapshot(0);
+        Assert.AreEqual(HardExampleJson.Serialize(snapshot), HardExampleJson.Serialize(peeked));
+    }
+
+    [TestMethod]
     public void Snapshot_Json_RoundTrips()
     {
         var t = Tracker(capacity: 4, quantile: 0.5);

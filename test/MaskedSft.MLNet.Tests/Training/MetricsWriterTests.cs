@@ -8,6 +8,35 @@ namespace MaskedSft.MLNet.Tests.Training;
 public sealed class MetricsWriterTests
 {
     [TestMethod]
+    public void Write_HardExampleSection_RoundTripsWithNaNThreshold()
+    {
+        var dir = Directory.CreateTempSubdirectory("msft-metrics-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "metrics.jsonl");
+            var withSection = new StepMetrics(4, 1.5, 0.25, 12.0, 0.5, 2.75, 1e-3, 1234.5, 17, HardExamples: new HardExampleMetrics(3, 0.75, 2.5, 40, 6));
+            var beforeTracking = withSection with { Step = 5, HardExamples = new HardExampleMetrics(0, double.NaN, double.NaN, 0, 0) };
+            using (var w = new MetricsWriter(path))
+            {
+                w.Write(withSection);
+                w.Write(beforeTracking);
+            }
+
+            using (var doc = JsonDocument.Parse(File.ReadLines(path).First()))
+            {
+                var names = doc.RootElement.GetProperty("hard_examples").EnumerateObject().Select(p => p.Name).ToArray();
+                CollectionAssert.AreEqual(new[] { "buffer_size", "threshold", "top_loss", "samples_seen", "admitted" }, names);
+            }
+
+            CollectionAssert.AreEqual(new[] { withSection, beforeTracking }, MetricsWriter.ReadAll(path).ToArray());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Write_OneStep_WritesAllNamedFields()
     {
         var dir = Directory.CreateTempSubdirectory("msft-metrics-");
