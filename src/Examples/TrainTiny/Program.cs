@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MaskedSft.Examples.TrainTiny;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Torch;
@@ -48,6 +49,8 @@ var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
     CheckpointInterval = Math.Max(1, options.Steps / 2),
     KeepCheckpoints = 2,
     OutputDirectory = run,
+    HardExamples = new HardExampleTrackerOptions { Capacity = 20, LogInterval = Math.Max(1, options.Steps / 4) },
+    HardExampleDecoder = corpus,
 });
 var config = trainer.ModelConfig(data.Dataset);
 Console.WriteLine($"[2/4] training: tiny GPT, {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize} ({config.ParameterCount:N0} parameters)");
@@ -79,6 +82,12 @@ foreach (var line in Report.LossCurve(metrics)) Console.WriteLine("        " + l
 Console.WriteLine($"      final train loss {training.FinalLoss:F4}, validation loss {training.FinalValidationLoss:F4}");
 Console.WriteLine($"      loss on assistant tokens (trained) {assistantLoss:F3} vs user tokens (masked) {userLoss:F3}; ln(V) = {Math.Log(config.VocabSize):F3}");
 Console.WriteLine($"      response pattern learned: {(learned ? "YES" : "NO")}: {generation.ExactMatch:P1} of {generation.Count} held-out questions answered exactly ({generation.TokenAccuracy:P1} of answer tokens)");
+if (training.HardExamples is { } hard)
+{
+    Console.WriteLine("      " + HardExampleListing.Summary(hard) + "; the hardest:");
+    foreach (var line in HardExampleListing.Lines(hard, top: 5, maxTextLength: 70)) Console.WriteLine("        " + line);
+}
+
 Console.WriteLine("      validation kit on the trained model:");
 foreach (var line in kit.ToTable().TrimEnd('\n').Split('\n')) Console.WriteLine("        " + line);
 Console.WriteLine($"      run directory: {run}");

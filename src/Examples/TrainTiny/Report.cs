@@ -103,10 +103,12 @@ internal static class Report
     public static IEnumerable<string> RunDirectory(string run)
     {
         yield return "data/                 the synthetic episode dataset (maskedsft dataset info <run>/data)";
-        yield return "metrics.jsonl         one JSON object per logged step";
+        yield return "metrics.jsonl         one JSON object per logged step (with a hard_examples section)";
+        yield return "hard_examples.jsonl   hard-example snapshots: the highest-loss episode windows, decoded";
+        yield return "report.md             outcome, loss curve and hard examples";
         foreach (var (step, path) in CheckpointStore.ListIn(Path.Combine(run, "checkpoints")))
         {
-            yield return $"checkpoints/{Path.GetFileName(path)}/  weights, optimizer moments, scheduler, RNG and loader state (step {step})";
+            yield return $"checkpoints/{Path.GetFileName(path)}/  weights, optimizer moments, scheduler, RNG, loader and tracker state (step {step})";
         }
 
         yield return "model/                the trained model (MaskedSftModel.Load, maskedsft validate --checkpoint)";

@@ -2,8 +2,10 @@
 using System.CommandLine;
 using System.Globalization;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
+using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Torch;
 
 namespace MaskedSft.Cli.Commands;
@@ -32,8 +34,20 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data order and dropout.", DefaultValueFactory = _ => 1337 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+        var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off (no hard_examples.jsonl, no report section)." };
+        var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => 50 };
+        var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => 50 };
+        var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
+        foreach (var positive in new[] { hardBuffer, hardInterval })
+        {
+            positive.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() <= 0) r.AddError($"{positive.Name} must be a positive number of {(positive == hardBuffer ? "entries" : "steps")}.");
+            });
+        }
+
         var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads })
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer })
         {
             command.Options.Add(o);
         }
@@ -48,6 +62,9 @@ internal static class TrainCommand
                 var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
                 context.Log += (_, e) => stdout.WriteLine(e.Message);
                 using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                var track = !parseResult.GetValue(noHard);
+                ITokenDecoder? decoder = null;
+                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
                 var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
                 {
                     Preset = parseResult.GetValue(preset)!,
@@ -64,6 +81,9 @@ internal static class TrainCommand
                     OutputDirectory = run,
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
+                    TrackHardExamples = track,
+                    HardExamples = new HardExampleTrackerOptions { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) },
+                    HardExampleDecoder = decoder,
                 });
                 stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
                 using var model = trainer.Fit(train, cancellationToken: cancellationToken);
@@ -71,10 +91,17 @@ internal static class TrainCommand
                 model.Save(Path.Combine(run, "model"));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4}{(result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : string.Empty)}, {result.Elapsed.TotalSeconds:F1} s"));
-                stdout.WriteLine($"run directory: {run} (metrics.jsonl, checkpoints/, model/)");
+                if (result.HardExamples is { } hard)
+                {
+                    stdout.WriteLine(HardExampleListing.Summary(hard));
+                    foreach (var line in HardExampleListing.Lines(hard, top: 5)) stdout.WriteLine("  " + line);
+                }
+
+                stdout.WriteLine($"report: {result.ReportPath}");
+                stdout.WriteLine($"run directory: {run} (metrics.jsonl, {(result.HardExamples is null ? string.Empty : "hard_examples.jsonl, ")}report.md, checkpoints/, model/)");
                 return Task.FromResult(result.Cancelled ? 130 : 0);
             }
-            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException)
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);

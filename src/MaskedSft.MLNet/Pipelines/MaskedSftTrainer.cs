@@ -1,7 +1,9 @@
 // The estimator: builds a tiny GPT for the data, trains it with loss masking (and advantages), returns a fitted model.
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Pipelines;
@@ -58,7 +60,7 @@ public sealed class MaskedSftTrainer
         try
         {
             _context.Write($"model: {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize}, {model.ParameterCount:N0} parameters, {model.Device}");
-            using var trainer = new Trainer(model, train.Dataset, ToTrainerOptions(o), _context.LogWriter, validation?.Dataset);
+            using var trainer = new Trainer(model, train.Dataset, ToTrainerOptions(o, HardExampleDecoder(train.Dataset)), _context.LogWriter, validation?.Dataset);
             if (checkpoint is not null) trainer.LoadCheckpoint(checkpoint);
             var result = trainer.Run(cancellationToken);
             return new MaskedSftModel(model, result);
@@ -86,7 +88,17 @@ public sealed class MaskedSftTrainer
         return baseConfig with { VocabSize = vocab, BlockSize = block, Dropout = o.Dropout };
     }
 
-    private TrainerOptions ToTrainerOptions(Options o) => new()
+    /// <summary>The decoder of hard examples' text: the option's, else the dataset's recorded tokenizer file, else token ids.</summary>
+    private ITokenDecoder? HardExampleDecoder(EpisodeDataset dataset)
+    {
+        if (!TrainerOptions.TrackHardExamples) return null;
+        if (TrainerOptions.HardExampleDecoder is { } decoder) return decoder;
+        if (DatasetTokenizer.TryLoad(dataset, out var tokenizer, out var reason)) return tokenizer;
+        _context.Write($"hard examples show token ids: {reason}. Hint: set Options.HardExampleDecoder (CLI: --tokenizer).");
+        return null;
+    }
+
+    private TrainerOptions ToTrainerOptions(Options o, ITokenDecoder? decoder) => new()
     {
         MaxSteps = o.Steps,
         Epochs = o.Epochs,
@@ -112,6 +124,9 @@ public sealed class MaskedSftTrainer
         LongEpisodes = o.LongEpisodes,
         OutputDirectory = o.OutputDirectory,
         IntraOpThreads = o.IntraOpThreads,
+        HardExamples = o.TrackHardExamples ? o.HardExamples : null,
+        HardExampleDecoder = decoder,
+        HardExamplesStartStep = o.HardExamplesStartStep,
     };
 
     /// <summary>Options of <see cref="MaskedSftTrainer"/>.</summary>
@@ -200,5 +215,18 @@ public sealed class MaskedSftTrainer
 
         /// <summary>libtorch intra-op threads, or null for libtorch's default.</summary>
         public int? IntraOpThreads { get; set; }
+
+        /// <summary>Track the hardest samples (default true): hard_examples.jsonl, a metrics section, the report and checkpoints.</summary>
+        public bool TrackHardExamples { get; set; } = true;
+
+        /// <summary>The hard-example tracker's capacity, quantile and snapshot interval (defaults 50, 0.9, 50 steps).</summary>
+        public HardExampleTrackerOptions HardExamples { get; set; } = new();
+
+        /// <summary>Decodes hard examples' supervised tokens; null = the tokenizer file recorded in the dataset when it is
+        /// there (else token ids are shown).</summary>
+        public ITokenDecoder? HardExampleDecoder { get; set; }
+
+        /// <summary>First step the tracker sees; null = the first step after warmup.</summary>
+        public int? HardExamplesStartStep { get; set; }
     }
 }

@@ -1,6 +1,7 @@
 // Deterministic synthetic chat episodes for the main job and tests: noisy user prompts, learnable assistant answers.
 using System.Text;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 
 namespace MaskedSft.MLNet.Pipelines;
 
@@ -22,7 +23,7 @@ public sealed record SyntheticChatEpisode(int[] Tokens, byte[] Mask, int PromptL
 /// answer is a deterministic function of the prompt: a model trained with the loss mask learns the answers and not the
 /// prompts. Everything derives from the seed.
 /// </summary>
-public sealed class SyntheticChatCorpus
+public sealed class SyntheticChatCorpus : ITokenDecoder
 {
     /// <summary>Id of the padding token.</summary>
     public const int PadId = 0;

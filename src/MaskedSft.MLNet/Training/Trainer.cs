@@ -1,6 +1,7 @@
 // Trains a TinyGpt on an episode dataset: AdamW, warmup + cosine, clipping, accumulation, metrics, evaluation, checkpoints.
 using System.Diagnostics;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Torch;
@@ -28,6 +29,7 @@ public sealed class Trainer : IDisposable
     private readonly LearningRateSchedule _schedule;
     private readonly TextWriter? _log;
     private readonly List<StepMetrics> _runMetrics = [];
+    private readonly TrainerHardExamples? _hardExamples;
     private EpisodeDataLoader _trainLoader;
     private bool? _hasValidation;
     private EpisodeBatch[] _window;
@@ -90,6 +92,7 @@ public sealed class Trainer : IDisposable
         var noDecay = model.NamedParameters().Where(p => p.Parameter.Dim < 2).ToList();
         _optimizer = new AdamW(decay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay);
         if (noDecay.Count > 0) _optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
+        if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
     }
 
@@ -97,9 +100,10 @@ public sealed class Trainer : IDisposable
     /// cancel the run's token to stop after this step.</summary>
     public event Action<StepMetrics>? StepCompleted;
 
-    /// <summary>Raised for every micro-batch after its backward pass with the batch and each row's masked mean loss (from the
-    /// training loss itself, no extra forward pass), e.g. for hard-example tracking. Arguments: global step being computed
-    /// (1-based), the batch (reused afterwards: copy what you keep), the per-row losses.</summary>
+    /// <summary>Raised for every micro-batch after its backward pass with the batch and each row's masked mean cross-entropy
+    /// before advantage weighting (from the training forward pass itself, no extra pass; 0 for a row without supervised
+    /// targets), e.g. for custom hard-example tracking. Arguments: global step being computed (1-based), the batch (reused
+    /// afterwards: copy what you keep), the per-row losses.</summary>
     public event Action<long, EpisodeBatch, float[]>? MicroBatchLossesComputed;
 
     /// <summary>The model being trained.</summary>
@@ -116,6 +120,10 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Where the training loader stands (the next batch).</summary>
     public LoaderState LoaderState => _trainLoader.State;
+
+    /// <summary>The run's hard-example tracker (see <see cref="TrainerOptions.HardExamples"/>); null when tracking is off.
+    /// Read it between steps (e.g. in <see cref="StepCompleted"/>); the trainer owns it.</summary>
+    public HardExampleTracker? HardExamples => _hardExamples?.Tracker;
 
     /// <summary>Trains until <see cref="MaxSteps"/> or cancellation.</summary>
     /// <param name="cancellationToken">Stops between optimizer steps; a checkpoint of the last completed step is then written
@@ -153,6 +161,7 @@ public sealed class Trainer : IDisposable
             }
 
             var metrics = TrainStep();
+            if (_hardExamples is not null) metrics = metrics with { HardExamples = _hardExamples.Metrics() };
             var logNow = Step % Options.LogInterval == 0 || Step == MaxSteps || Step == stop;
             var evalNow = Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0);
             if (evalNow && HasValidation)
@@ -173,6 +182,8 @@ public sealed class Trainer : IDisposable
                 progress?.Report(metrics, MaxSteps, eta);
             }
 
+            _hardExamples?.AfterStep(Step, MaxSteps);
+
             if (_store is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
             {
                 lastCheckpoint = SaveCheckpoint();
@@ -187,7 +198,15 @@ public sealed class Trainer : IDisposable
         }
 
         var finalLoss = _lastMetrics?.Loss ?? double.NaN;
-        return new TrainingResult(Step, MaxSteps, cancelled, _runMetrics.ToList(), finalLoss, _lastValidationLoss, watch.Elapsed, lastCheckpoint ?? _store?.Latest());
+        var result = new TrainingResult(Step, MaxSteps, cancelled, _runMetrics.ToList(), finalLoss, _lastValidationLoss, watch.Elapsed,
+            lastCheckpoint ?? _store?.Latest(), _hardExamples?.Current(Step));
+        if (Options.OutputDirectory is { } run)
+        {
+            var report = TrainingReport.Write(run, result, Model.Config, _dataset.DirectoryPath);
+            result = result with { ReportPath = report };
+        }
+
+        return result;
     }
 
     /// <summary>The token-mean masked loss over the validation split (at most <see cref="TrainerOptions.EvalBatches"/>
@@ -259,6 +278,7 @@ public sealed class Trainer : IDisposable
 
         byte[] rng;
         using (var g = Generator.GetDefault()) rng = g.GetState();
+        _hardExamples?.Save(folder);
         string? cudaRng = null;
         if (Model.Device.IsCuda)
         {
@@ -277,12 +297,14 @@ public sealed class Trainer : IDisposable
             Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
             DatasetPath = _dataset.DirectoryPath,
             LastMetrics = _lastMetrics,
+            HardExamplesFile = _hardExamples is null ? null : TrainerHardExamples.StateFileName,
         };
         File.WriteAllText(Path.Combine(folder, CheckpointMetadata.FileName), meta.ToJson());
     }
 
     /// <summary>Restores a checkpoint into this trainer and its model: weights, optimizer moments and steps, scheduler step,
-    /// CPU RNG state and loader position; metrics.jsonl keeps only the lines up to the checkpoint's step.</summary>
+    /// CPU RNG state, loader position and the hard-example tracker; metrics.jsonl and hard_examples.jsonl keep only the lines
+    /// up to the checkpoint's step.</summary>
     /// <param name="checkpointDirectory">A step-NNNNNNNN folder (or a run's checkpoints/ folder, meaning its newest).</param>
     /// <returns>The checkpoint's metadata.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="checkpointDirectory"/> is null.</exception>
@@ -317,6 +339,12 @@ public sealed class Trainer : IDisposable
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();
         _metricsWriter = Options.OutputDirectory is null ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
+        if (_hardExamples is not null)
+        {
+            if (_hardExamples.Restore(folder, Step) is { } note) _log?.WriteLine(note);
+            if (Options.OutputDirectory is { } run) _hardExamples.OpenLog(run, keepUpToStep: Step);
+        }
+
         return meta;
     }
 
@@ -345,6 +373,7 @@ public sealed class Trainer : IDisposable
         _disposed = true;
         _optimizer.Dispose();
         _metricsWriter?.Dispose();
+        _hardExamples?.Dispose();
     }
 
     private bool HasValidation
@@ -370,7 +399,11 @@ public sealed class Trainer : IDisposable
         if (Options.OutputDirectory is not { } dir || _store is not null) return;
         Directory.CreateDirectory(dir);
         _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), Options.KeepCheckpoints);
-        _metricsWriter ??= new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
+        if (_metricsWriter is null)
+        {
+            _metricsWriter = new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
+            _hardExamples?.OpenLog(dir, keepUpToStep: Step > 0 ? Step : null);
+        }
     }
 
     private StepMetrics TrainStep()
@@ -393,9 +426,15 @@ public sealed class Trainer : IDisposable
             using var noGrad = new NoGradScope();
             loss += output.Loss.Item<double>();
             correct += output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum().Item<double>();
-            var perRow = output.TokenLoss.Sum(1).Div(output.EffectiveMask.Sum(1).ClampMin(1.0));   // (B)
+            var rowTargets = output.EffectiveMask.Sum(1);                                         // (B)
+            var perRow = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32); // (B)
             maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
-            if (MicroBatchLossesComputed is { } handler) handler(Step + 1, batch, perRow.To(ScalarType.Float32).ToArray<float>());
+            if (_hardExamples is not null || MicroBatchLossesComputed is not null)
+            {
+                var rowLoss = perRow.ToArray<float>();
+                _hardExamples?.Observe(Step + 1, batch, rowLoss, rowTargets.To(ScalarType.Float32).ToArray<float>());
+                MicroBatchLossesComputed?.Invoke(Step + 1, batch, rowLoss);
+            }
             positions += (long)batch.Rows * batch.BlockSize;
         }
 

@@ -1,5 +1,6 @@
 // Settings of the Trainer: length, batch shape, accumulation, schedule, AdamW, clipping, seed, device, intervals, output.
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Torch;
 
@@ -88,6 +89,21 @@ public sealed record TrainerOptions
     /// <summary>libtorch intra-op threads for the run; null keeps the current setting.</summary>
     public int? IntraOpThreads { get; init; }
 
+    /// <summary>Hard-example tracking: the tracker's capacity K (default 50), high-loss quantile (0.9) and snapshot interval
+    /// in steps (50). Every micro-batch row with supervised targets is offered with its masked mean cross-entropy, keyed by
+    /// episode and window; snapshots go to <c>hard_examples.jsonl</c>, the progress log and <c>report.md</c>, and the
+    /// tracker is saved with checkpoints. Null turns tracking off.</summary>
+    public HardExampleTrackerOptions? HardExamples { get; init; } = new();
+
+    /// <summary>Decodes hard examples' supervised tokens to text (e.g. the dataset's <see cref="Tokenizers.BpeTokenizer"/>);
+    /// null shows token ids.</summary>
+    public ITokenDecoder? HardExampleDecoder { get; init; }
+
+    /// <summary>The first step whose samples the hard-example tracker sees; null = the first step after the learning-rate
+    /// warmup (during warmup every loss is high and says little about the samples), or the step after the run's midpoint
+    /// when the warmup is longer than half the run.</summary>
+    public int? HardExamplesStartStep { get; init; }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
     public void Validate()
@@ -111,6 +127,8 @@ public sealed record TrainerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(CheckpointInterval, nameof(CheckpointInterval));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(KeepCheckpoints, nameof(KeepCheckpoints));
         if (IntraOpThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be positive (or null).");
+        if (HardExamplesStartStep is < 1) throw new ArgumentOutOfRangeException(nameof(HardExamplesStartStep), HardExamplesStartStep, "HardExamplesStartStep must be at least 1 (or null for the first step after warmup).");
+        HardExamples?.Validate();
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
         Loss.Validate();
     }

@@ -1,4 +1,6 @@
 // The outcome of Trainer.Run: how far it got, the logged metrics, the last losses and where its files are.
+using MaskedSft.MLNet.HardExamples;
+
 namespace MaskedSft.MLNet.Training;
 
 /// <summary>Result of a <see cref="Trainer"/> run.</summary>
@@ -10,6 +12,8 @@ namespace MaskedSft.MLNet.Training;
 /// <param name="FinalValidationLoss">The last validation loss, or null when none was computed.</param>
 /// <param name="Elapsed">Wall time of this run.</param>
 /// <param name="LastCheckpoint">The newest checkpoint folder written by this run, or null.</param>
+/// <param name="HardExamples">The hard-example buffer at the end of the run (entries hardest first); null when tracking is off.</param>
+/// <param name="ReportPath">The run's report.md, or null without an output directory.</param>
 public sealed record TrainingResult(
     long Step,
     long MaxSteps,
@@ -18,4 +22,6 @@ public sealed record TrainingResult(
     double FinalLoss,
     double? FinalValidationLoss,
     TimeSpan Elapsed,
-    string? LastCheckpoint);
+    string? LastCheckpoint,
+    HardExamplePayload? HardExamples = null,
+    string? ReportPath = null);

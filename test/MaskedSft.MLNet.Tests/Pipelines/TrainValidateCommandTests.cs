@@ -48,6 +48,51 @@ public sealed class TrainValidateCommandTests
     }
 
     [TestMethod]
+    public void Train_HardExamples_ListedInOutputFilesAndReport()
+    {
+        var run = s_fixture.NewDirectory("cli-hard");
+        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "6", "--out", run, "--batch-size", "4",
+            "--warmup", "1", "--log-interval", "3", "--max-hard-examples-buffer", "4", "--hard-example-log-interval", "3", "--device", "cpu", "--threads", "1");
+        Assert.AreEqual(0, exit, error + output);
+        StringAssert.Contains(output, "hard examples at step 3: ");
+        StringAssert.Contains(output, "hard examples at step 6: ");
+        StringAssert.Contains(output, "#1 loss ");
+        StringAssert.Contains(output, "hard examples show token ids", "the synthetic dataset names no tokenizer file");
+        StringAssert.Contains(output, "report: " + Path.Combine(run, "report.md"));
+        Assert.AreEqual(2, File.ReadAllLines(Path.Combine(run, "hard_examples.jsonl")).Length);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(run, "report.md")), "| 1 | ");
+        var sections = MetricsWriter.ReadAll(Path.Combine(run, "metrics.jsonl")).Select(m => m.HardExamples).ToArray();
+        Assert.AreEqual(2, sections.Length);
+        Assert.IsTrue(sections.All(h => h is { BufferSize: > 0 and <= 4 }), "the buffer holds 1 to 4 entries");
+        Assert.AreEqual(20, sections[1]!.SamplesSeen, "steps 2-6 of 4 rows (warmup 1)");
+    }
+
+    [TestMethod]
+    public void Train_NoHardExamples_TracksNothing()
+    {
+        var run = s_fixture.NewDirectory("cli-no-hard");
+        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "4", "--out", run, "--batch-size", "4",
+            "--no-hard-examples", "--device", "cpu", "--threads", "1");
+        Assert.AreEqual(0, exit, error + output);
+        Assert.IsFalse(output.Contains("hard examples", StringComparison.Ordinal), output);
+        Assert.IsFalse(File.Exists(Path.Combine(run, "hard_examples.jsonl")));
+        StringAssert.Contains(File.ReadAllText(Path.Combine(run, "report.md")), "Hard-example tracking was off.");
+    }
+
+    [TestMethod]
+    public void Train_BadHardExampleOptions_ExitWithTheOptionNamed()
+    {
+        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--out", s_fixture.NewDirectory("bad-hard"),
+            "--max-hard-examples-buffer", "0");
+        Assert.AreNotEqual(0, exit);
+        StringAssert.Contains(error, "--max-hard-examples-buffer must be a positive number of entries");
+        (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--out", s_fixture.NewDirectory("bad-hard"),
+            "--hard-example-log-interval", "-1");
+        Assert.AreNotEqual(0, exit);
+        StringAssert.Contains(error, "--hard-example-log-interval must be a positive number of steps");
+    }
+
+    [TestMethod]
     public void Train_NotADataset_ExitsWithMessage()
     {
         var (exit, _, error) = CliRunner.Run("train", "--data", s_fixture.Root, "--out", s_fixture.NewDirectory("bad"));

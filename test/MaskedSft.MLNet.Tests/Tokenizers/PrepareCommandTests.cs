@@ -59,6 +59,33 @@ public sealed class PrepareCommandTests
     }
 
     [TestMethod]
+    public void PrepareThenTrain_HardExamplesAreDecodedWithTheDatasetsTokenizer()
+    {
+        using var temp = new TempDirectory();
+        string input = temp.Combine("chat.jsonl");
+        File.WriteAllLines(input, Chats.Select(ChatLine));
+        string data = temp.Combine("sft");
+        var (exit, _, stderr) = CliRunner.Run("prepare", "--input", input, "--tokenizer", Qwen, "--val-fraction", "0", "--out", data);
+        Assert.AreEqual(0, exit, stderr);
+
+        string run = temp.Combine("run");
+        string stdout;
+        (exit, stdout, stderr) = CliRunner.Run("train", "--data", data, "--steps", "2", "--batch-size", "4", "--warmup", "0", "--out", run,
+            "--hard-example-log-interval", "1", "--eval-interval", "0", "--device", "cpu");
+        Assert.AreEqual(0, exit, stderr + stdout);
+        Assert.IsFalse(stdout.Contains("show token ids", StringComparison.Ordinal), stdout);
+        var assistantTexts = Chats.Select(chat => string.Concat(Enumerable.Range(0, chat.Length / 2)
+            .Where(i => chat[2 * i] == "assistant").Select(i => chat[(2 * i) + 1] + "<|im_end|>"))).ToHashSet();
+        var snapshots = File.ReadAllLines(Path.Combine(run, "hard_examples.jsonl")).Select(MaskedSft.MLNet.HardExamples.HardExampleJson.DeserializePayload).ToArray();
+        Assert.AreEqual(2, snapshots.Length);
+        Assert.IsTrue(snapshots[^1].Entries.Count > 0);
+        foreach (var entry in snapshots[^1].Entries)
+        {
+            Assert.IsTrue(assistantTexts.Contains(entry.Text), $"hard example text '{entry.Text}' is not an episode's decoded assistant turns");
+        }
+    }
+
+    [TestMethod]
     public void Prepare_ValidationFraction_SplitsDeterministicallyBySeed()
     {
         using var temp = new TempDirectory();
