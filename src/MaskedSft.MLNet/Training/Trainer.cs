@@ -94,6 +94,11 @@ public sealed class Trainer : IDisposable
         if (noDecay.Count > 0) _optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
         if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
+        if (model.Device.IsCuda)
+        {
+            using var g = Generator.GetDefault(model.Device); // dropout on the GPU draws from the device's generator
+            g.ManualSeed(options.Seed);
+        }
     }
 
     /// <summary>Raised after every optimizer step with its metrics (validation loss set on evaluation steps); handlers may
