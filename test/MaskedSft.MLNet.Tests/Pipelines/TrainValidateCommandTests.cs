@@ -1,35 +1,18 @@
 // `maskedsft train` and `maskedsft validate`, invoked in-process through the command catalog with captured output.
 using MaskedSft.MLNet.Tests.Training;
-using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Pipelines;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class TrainValidateCommandTests
+public sealed class TrainValidateCommandTests : TrainingTestClass<TrainValidateCommandTests>
 {
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     [TestMethod]
     public void Train_ThenResume_WritesRunDirectoryAndContinues()
     {
-        var run = s_fixture.NewDirectory("cli-run");
-        var data = Path.Combine(s_fixture.Root, "data");
+        var run = Fixture.NewDirectory("cli-run");
+        var data = Path.Combine(Fixture.Root, "data");
         var (exit, output, error) = CliRunner.Run("train", "--data", data, "--preset", "tiny", "--steps", "8", "--out", run, "--batch-size", "4",
             "--log-interval", "2", "--checkpoint-interval", "4", "--device", "cpu", "--threads", "1");
         Assert.AreEqual(0, exit, error + output);
@@ -50,8 +33,8 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Train_HardExamples_ListedInOutputFilesAndReport()
     {
-        var run = s_fixture.NewDirectory("cli-hard");
-        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "6", "--out", run, "--batch-size", "4",
+        var run = Fixture.NewDirectory("cli-hard");
+        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(Fixture.Root, "data"), "--steps", "6", "--out", run, "--batch-size", "4",
             "--warmup", "1", "--log-interval", "3", "--max-hard-examples-buffer", "4", "--hard-example-log-interval", "3", "--device", "cpu", "--threads", "1");
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "hard examples at step 3: ");
@@ -70,8 +53,8 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Train_NoHardExamples_TracksNothing()
     {
-        var run = s_fixture.NewDirectory("cli-no-hard");
-        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "4", "--out", run, "--batch-size", "4",
+        var run = Fixture.NewDirectory("cli-no-hard");
+        var (exit, output, error) = CliRunner.Run("train", "--data", Path.Combine(Fixture.Root, "data"), "--steps", "4", "--out", run, "--batch-size", "4",
             "--no-hard-examples", "--device", "cpu", "--threads", "1");
         Assert.AreEqual(0, exit, error + output);
         Assert.IsFalse(output.Contains("hard examples", StringComparison.Ordinal), output);
@@ -82,11 +65,11 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Train_BadHardExampleOptions_ExitWithTheOptionNamed()
     {
-        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--out", s_fixture.NewDirectory("bad-hard"),
+        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(Fixture.Root, "data"), "--out", Fixture.NewDirectory("bad-hard"),
             "--max-hard-examples-buffer", "0");
         Assert.AreNotEqual(0, exit);
         StringAssert.Contains(error, "--max-hard-examples-buffer must be a positive number of entries");
-        (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--out", s_fixture.NewDirectory("bad-hard"),
+        (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(Fixture.Root, "data"), "--out", Fixture.NewDirectory("bad-hard"),
             "--hard-example-log-interval", "-1");
         Assert.AreNotEqual(0, exit);
         StringAssert.Contains(error, "--hard-example-log-interval must be a positive number of steps");
@@ -95,7 +78,7 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Train_NotADataset_ExitsWithMessage()
     {
-        var (exit, _, error) = CliRunner.Run("train", "--data", s_fixture.Root, "--out", s_fixture.NewDirectory("bad"));
+        var (exit, _, error) = CliRunner.Run("train", "--data", Fixture.Root, "--out", Fixture.NewDirectory("bad"));
         Assert.AreEqual(2, exit);
         StringAssert.StartsWith(error, "error: ");
     }
@@ -113,15 +96,15 @@ public sealed class TrainValidateCommandTests
     [TestMethod]
     public void Validate_Checkpoint_LoadsItAndPasses()
     {
-        var run = s_fixture.NewDirectory("cli-validate");
-        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(s_fixture.Root, "data"), "--steps", "2", "--out", run, "--batch-size", "4", "--device", "cpu");
+        var run = Fixture.NewDirectory("cli-validate");
+        var (exit, _, error) = CliRunner.Run("train", "--data", Path.Combine(Fixture.Root, "data"), "--steps", "2", "--out", run, "--batch-size", "4", "--device", "cpu");
         Assert.AreEqual(0, exit, error);
         string output;
         (exit, output, error) = CliRunner.Run("validate", "--checkpoint", run, "--skip-training");
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "model: checkpoint");
         StringAssert.Contains(output, "step-00000002");
-        (exit, _, error) = CliRunner.Run("validate", "--checkpoint", s_fixture.NewDirectory("missing"));
+        (exit, _, error) = CliRunner.Run("validate", "--checkpoint", Fixture.NewDirectory("missing"));
         Assert.AreEqual(2, exit);
         StringAssert.Contains(error, "no checkpoint found");
     }

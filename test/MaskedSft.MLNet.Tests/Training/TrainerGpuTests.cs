@@ -3,7 +3,6 @@
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Torch;
-using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Torch;
 using MaskedSft.MLNet.Training;
 
@@ -13,46 +12,30 @@ namespace MaskedSft.MLNet.Tests.Training;
 [DoNotParallelize]
 [TestCategory("GPU")]
 [RequiresCuda]
-public sealed class TrainerGpuTests
+public sealed class TrainerGpuTests : TrainingTestClass<TrainerGpuTests>
 {
     private static readonly Device Gpu = Device.Cuda(0);
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     private static TrainerOptions Options(int steps, Device device) => new()
     {
         MaxSteps = steps, BatchSize = 4, GradientAccumulationSteps = 2, WarmupSteps = 1, LearningRate = 3e-3,
         LogInterval = 1, EvalInterval = 0, EvalBatches = 2, CheckpointInterval = 0, Seed = 5, Device = device,
         HardExamples = new HardExampleTrackerOptions { Capacity = 6, LogInterval = 2, HighLossQuantile = 0.5 },
-        HardExampleDecoder = s_fixture.Corpus,
+        HardExampleDecoder = Fixture.Corpus,
     };
 
     [TestMethod]
     public void Run_OnCuda_TracksTheCpuRun()
     {
         IReadOnlyList<StepMetrics> cpu, gpu;
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var trainer = new Trainer(model, s_fixture.Dataset, Options(4, Device.Cpu)))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Device.Cpu)))
         {
             cpu = trainer.Run().Metrics;
         }
 
         HardExamplePayload? hard;
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var trainer = new Trainer(model, s_fixture.Dataset, Options(4, Gpu)))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu)))
         {
             Assert.AreEqual(Gpu, model.Device);
             var result = trainer.Run();
@@ -77,18 +60,18 @@ public sealed class TrainerGpuTests
     [TestMethod]
     public void Resume_OnCuda_ContinuesTheRunWithDropoutAndHardExamples()
     {
-        var config = s_fixture.Config(dropout: 0.1);
-        var straightDir = s_fixture.NewDirectory("gpu-straight");
+        var config = Fixture.Config(dropout: 0.1);
+        var straightDir = Fixture.NewDirectory("gpu-straight");
         using (var model = new TinyGpt(config, seed: 1))
-        using (var straight = new Trainer(model, s_fixture.Dataset, Options(8, Gpu) with { OutputDirectory = straightDir }))
+        using (var straight = new Trainer(model, Fixture.Dataset, Options(8, Gpu) with { OutputDirectory = straightDir }))
         {
             straight.Run();
         }
 
-        var resumedDir = s_fixture.NewDirectory("gpu-resumed");
+        var resumedDir = Fixture.NewDirectory("gpu-resumed");
         string checkpoint;
         using (var model = new TinyGpt(config, seed: 1))
-        using (var first = new Trainer(model, s_fixture.Dataset, Options(8, Gpu) with { OutputDirectory = resumedDir }))
+        using (var first = new Trainer(model, Fixture.Dataset, Options(8, Gpu) with { OutputDirectory = resumedDir }))
         {
             first.Run(untilStep: 5);
             checkpoint = first.SaveCheckpoint();
@@ -97,7 +80,7 @@ public sealed class TrainerGpuTests
         Assert.IsNotNull(CheckpointMetadata.Read(checkpoint).CudaRngState, "the CUDA generator's state is saved");
         TorchOps.ManualSeed(4242);
         using (var model = new TinyGpt(config, seed: 99))
-        using (var resumed = new Trainer(model, s_fixture.Dataset, Options(8, Gpu) with { OutputDirectory = resumedDir }))
+        using (var resumed = new Trainer(model, Fixture.Dataset, Options(8, Gpu) with { OutputDirectory = resumedDir }))
         {
             resumed.LoadCheckpoint(checkpoint);
             resumed.Run();

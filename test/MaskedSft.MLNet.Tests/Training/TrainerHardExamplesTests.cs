@@ -3,45 +3,28 @@ using System.Text.Json;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
-using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Training;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class TrainerHardExamplesTests
+public sealed class TrainerHardExamplesTests : TrainingTestClass<TrainerHardExamplesTests>
 {
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     private static TrainerOptions Options(int steps, int capacity = 6, int interval = 3) => new()
     {
         MaxSteps = steps, BatchSize = 4, GradientAccumulationSteps = 2, WarmupSteps = 2, LearningRate = 3e-3,
         LogInterval = 1, EvalInterval = 0, EvalBatches = 2, CheckpointInterval = 0, Seed = 5,
         HardExamples = new HardExampleTrackerOptions { Capacity = capacity, LogInterval = interval, HighLossQuantile = 0.5 },
-        HardExampleDecoder = s_fixture.Corpus,
+        HardExampleDecoder = Fixture.Corpus,
     };
 
     [TestMethod]
     public void PerRowLosses_AreTheTrainingLossPerSequence()
     {
         // Token-mean loss of a step = sum over its rows of (row's masked mean CE x row's supervised targets) / all targets.
-        using var model = new TinyGpt(s_fixture.Config(), seed: 1);
-        using var trainer = new Trainer(model, s_fixture.Dataset, Options(4));
+        using var model = new TinyGpt(Fixture.Config(), seed: 1);
+        using var trainer = new Trainer(model, Fixture.Dataset, Options(4));
         double weighted = 0;
         long targets = 0;
         var checkedSteps = 0;
@@ -71,10 +54,10 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Run_TracksDecodedSupervisedTextKeyedByEpisodeWindow_FromTheStartStep()
     {
-        var run = s_fixture.NewDirectory("hard-run");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 1);
+        var run = Fixture.NewDirectory("hard-run");
+        using var model = new TinyGpt(Fixture.Config(), seed: 1);
         TrainingResult result;
-        using (var trainer = new Trainer(model, s_fixture.Dataset, Options(8) with { OutputDirectory = run }))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(8) with { OutputDirectory = run }))
         {
             result = trainer.Run();
             Assert.IsNotNull(trainer.HardExamples);
@@ -92,9 +75,9 @@ public sealed class TrainerHardExamplesTests
             var e = hard.Entries[i];
             Assert.IsTrue(e.MaxLossStep >= 3 && e.Step <= 8, $"entry {i} from step {e.MaxLossStep}");
             if (i > 0) Assert.IsTrue(hard.Entries[i - 1].Loss >= e.Loss, "sorted by loss, descending");
-            var episode = s_fixture.Dataset.GetEpisode((int)e.GlobalIndex);
+            var episode = Fixture.Dataset.GetEpisode((int)e.GlobalIndex);
             Assert.AreEqual(EpisodeHardExampleBatch.KeyOf(episode.Key, 0), e.Key);
-            Assert.AreEqual(ExpectedText((int)e.GlobalIndex, s_fixture.Config().BlockSize), e.Text, $"entry {i}");
+            Assert.AreEqual(ExpectedText((int)e.GlobalIndex, Fixture.Config().BlockSize), e.Text, $"entry {i}");
         }
 
         Assert.AreEqual(hard.Entries.Count, hard.Entries.Select(e => e.Key).Distinct().Count(), "one entry per key");
@@ -103,9 +86,9 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Run_WritesSnapshotsMetricsSectionAndReport()
     {
-        var run = s_fixture.NewDirectory("hard-files");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 1);
-        using (var trainer = new Trainer(model, s_fixture.Dataset, Options(8) with { OutputDirectory = run }))
+        var run = Fixture.NewDirectory("hard-files");
+        using var model = new TinyGpt(Fixture.Config(), seed: 1);
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(8) with { OutputDirectory = run }))
         {
             trainer.Run();
         }
@@ -143,10 +126,10 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Run_TrackingOff_WritesNoHardExampleState()
     {
-        var run = s_fixture.NewDirectory("hard-off");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 1);
+        var run = Fixture.NewDirectory("hard-off");
+        using var model = new TinyGpt(Fixture.Config(), seed: 1);
         TrainingResult result;
-        using (var trainer = new Trainer(model, s_fixture.Dataset, Options(4) with { OutputDirectory = run, HardExamples = null }))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4) with { OutputDirectory = run, HardExamples = null }))
         {
             result = trainer.Run();
             Assert.IsNull(trainer.HardExamples);
@@ -169,25 +152,25 @@ public sealed class TrainerHardExamplesTests
     public void Resume_ContinuesTheTrackerExactly(int n)
     {
         var options = Options(9);
-        var straightDir = s_fixture.NewDirectory("hard-straight");
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var straight = new Trainer(model, s_fixture.Dataset, options with { OutputDirectory = straightDir }))
+        var straightDir = Fixture.NewDirectory("hard-straight");
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var straight = new Trainer(model, Fixture.Dataset, options with { OutputDirectory = straightDir }))
         {
             straight.Run();
         }
 
-        var resumedDir = s_fixture.NewDirectory("hard-resumed");
+        var resumedDir = Fixture.NewDirectory("hard-resumed");
         string checkpoint;
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var first = new Trainer(model, s_fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var first = new Trainer(model, Fixture.Dataset, options with { OutputDirectory = resumedDir }))
         {
             first.Run(untilStep: n);
             checkpoint = first.SaveCheckpoint();
             first.Run(untilStep: 8); // an abandoned continuation: its snapshot lines must be dropped on resume
         }
 
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 77))
-        using (var resumed = new Trainer(model, s_fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 77))
+        using (var resumed = new Trainer(model, Fixture.Dataset, options with { OutputDirectory = resumedDir }))
         {
             resumed.LoadCheckpoint(checkpoint);
             resumed.Run();
@@ -207,18 +190,18 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Resume_FromCheckpointWithoutTrackerState_StartsAfreshWithANote()
     {
-        var run = s_fixture.NewDirectory("hard-late");
+        var run = Fixture.NewDirectory("hard-late");
         string checkpoint;
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var first = new Trainer(model, s_fixture.Dataset, Options(6) with { OutputDirectory = run, HardExamples = null }))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var first = new Trainer(model, Fixture.Dataset, Options(6) with { OutputDirectory = run, HardExamples = null }))
         {
             first.Run(untilStep: 4);
             checkpoint = first.SaveCheckpoint();
         }
 
         var log = new StringWriter();
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var resumed = new Trainer(model, s_fixture.Dataset, Options(6) with { OutputDirectory = run }, log))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var resumed = new Trainer(model, Fixture.Dataset, Options(6) with { OutputDirectory = run }, log))
         {
             resumed.LoadCheckpoint(checkpoint);
             var result = resumed.Run();
@@ -231,11 +214,11 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Resume_WithSmallerCapacity_KeepsTheHardestEntries()
     {
-        var run = s_fixture.NewDirectory("hard-shrink");
+        var run = Fixture.NewDirectory("hard-shrink");
         string checkpoint;
         HardExampleEntry[] before;
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var first = new Trainer(model, s_fixture.Dataset, Options(6, capacity: 6) with { OutputDirectory = run }))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var first = new Trainer(model, Fixture.Dataset, Options(6, capacity: 6) with { OutputDirectory = run }))
         {
             first.Run(untilStep: 5);
             checkpoint = first.SaveCheckpoint();
@@ -243,8 +226,8 @@ public sealed class TrainerHardExamplesTests
         }
 
         var log = new StringWriter();
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var resumed = new Trainer(model, s_fixture.Dataset, Options(6, capacity: 2) with { OutputDirectory = run }, log))
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var resumed = new Trainer(model, Fixture.Dataset, Options(6, capacity: 2) with { OutputDirectory = run }, log))
         {
             resumed.LoadCheckpoint(checkpoint);
             Assert.AreEqual(2, resumed.HardExamples!.Count);
@@ -258,9 +241,9 @@ public sealed class TrainerHardExamplesTests
     [TestMethod]
     public void Options_BadHardExampleSettings_Throw()
     {
-        using var model = new TinyGpt(s_fixture.Config(), seed: 1);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, Options(2) with { HardExamplesStartStep = 0 }));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, Options(2) with { HardExamples = new HardExampleTrackerOptions { Capacity = 0 } }));
+        using var model = new TinyGpt(Fixture.Config(), seed: 1);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, Fixture.Dataset, Options(2) with { HardExamplesStartStep = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, Fixture.Dataset, Options(2) with { HardExamples = new HardExampleTrackerOptions { Capacity = 0 } }));
     }
 
     private static int SupervisedTargets(EpisodeBatch batch, int row)
@@ -279,9 +262,9 @@ public sealed class TrainerHardExamplesTests
     /// <summary>The corpus words of an episode's trained targets inside the first window (targets are tokens 1..T).</summary>
     private static string ExpectedText(int episode, int block)
     {
-        var tokens = s_fixture.Dataset.GetEpisodeTokens(episode);
-        var mask = s_fixture.Dataset.GetEpisodeMask(episode);
+        var tokens = Fixture.Dataset.GetEpisodeTokens(episode);
+        var mask = Fixture.Dataset.GetEpisodeMask(episode);
         var ids = Enumerable.Range(1, Math.Min(block, tokens.Length - 1)).Where(i => mask[i] != 0).Select(i => tokens[i]).ToArray();
-        return s_fixture.Corpus.Decode(ids);
+        return Fixture.Corpus.Decode(ids);
     }
 }

@@ -1,30 +1,13 @@
 // Resume equivalence: 2N steps straight equal N steps, checkpoint, fresh model/trainer objects, N more — bit for bit.
 using MaskedSft.MLNet.Models;
-using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Training;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class TrainerResumeTests
+public sealed class TrainerResumeTests : TrainingTestClass<TrainerResumeTests>
 {
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     // 64 train episodes, B = 4, k = 2: 8 optimizer steps per epoch. N = 6 stops mid-epoch; N = 8 at the epoch boundary.
     [TestMethod]
     [DataRow(6, DisplayName = "mid-epoch")]
@@ -36,19 +19,19 @@ public sealed class TrainerResumeTests
             MaxSteps = 2 * n, BatchSize = 4, GradientAccumulationSteps = 2, WarmupSteps = 3, LearningRate = 3e-3,
             LogInterval = 1, EvalInterval = 4, EvalBatches = 2, CheckpointInterval = 0, Seed = 5,
         };
-        var config = s_fixture.Config(dropout: 0.1);
+        var config = Fixture.Config(dropout: 0.1);
 
-        var straightDir = s_fixture.NewDirectory("straight");
+        var straightDir = Fixture.NewDirectory("straight");
         using var straightModel = new TinyGpt(config, seed: 1);
-        using (var straight = new Trainer(straightModel, s_fixture.Dataset, options with { OutputDirectory = straightDir }))
+        using (var straight = new Trainer(straightModel, Fixture.Dataset, options with { OutputDirectory = straightDir }))
         {
             straight.Run();
         }
 
-        var resumedDir = s_fixture.NewDirectory("resumed");
+        var resumedDir = Fixture.NewDirectory("resumed");
         string checkpoint;
         using (var firstModel = new TinyGpt(config, seed: 1))
-        using (var first = new Trainer(firstModel, s_fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        using (var first = new Trainer(firstModel, Fixture.Dataset, options with { OutputDirectory = resumedDir }))
         {
             var half = first.Run(untilStep: n);
             Assert.AreEqual(n, half.Step);
@@ -58,7 +41,7 @@ public sealed class TrainerResumeTests
         // Poison the default RNG and build everything anew: nothing may carry over but the checkpoint.
         MaskedSft.MLNet.Torch.TorchOps.ManualSeed(424242);
         using var resumedModel = new TinyGpt(config, seed: 999);
-        using (var resumed = new Trainer(resumedModel, s_fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        using (var resumed = new Trainer(resumedModel, Fixture.Dataset, options with { OutputDirectory = resumedDir }))
         {
             var meta = resumed.LoadCheckpoint(checkpoint);
             Assert.AreEqual(n, meta.Step);

@@ -2,7 +2,6 @@
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Losses;
-using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.MLNet.Torch;
 using MaskedSft.MLNet.Torch.Safetensors;
 using MaskedSft.MLNet.Training;
@@ -11,33 +10,17 @@ namespace MaskedSft.MLNet.Tests.Training;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class TrainerTests
+public sealed class TrainerTests : TrainingTestClass<TrainerTests>
 {
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     [TestMethod]
     public void Run_GradientAccumulation_EqualsFullBatchSteps()
     {
-        var config = s_fixture.Config();
+        var config = Fixture.Config();
         var results = new List<(Dictionary<string, float[]> Weights, double[] Losses)>();
         foreach (var (batch, k) in new[] { (8, 1), (4, 2), (2, 4) })
         {
             using var model = new TinyGpt(config, seed: 3);
-            using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions
+            using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions
             {
                 MaxSteps = 3, BatchSize = batch, GradientAccumulationSteps = k, WarmupSteps = 0, LogInterval = 1, EvalInterval = 0,
                 Loss = new WeightedSftLossOptions { Aggregation = LossAggregation.SequenceMeanTokenMean },
@@ -60,7 +43,7 @@ public sealed class TrainerTests
     public void ForwardLoss_MicroBatchesWithUnequalTokensAndPartialWindow_SumToFullBatchGradients()
     {
         using var scope = new DisposeScope();
-        var config = s_fixture.Config();
+        var config = Fixture.Config();
         var batch = EpisodeBatchOf(8);
         var (x, y, mask) = (batch.X, batch.Y, batch.Mask);
         foreach (var agg in Enum.GetValues<LossAggregation>())
@@ -89,9 +72,9 @@ public sealed class TrainerTests
     [TestMethod]
     public void SaveCheckpoint_AfterSteps_HoldsMomentsSchedulerRngLoaderAndWeights()
     {
-        var dir = s_fixture.NewDirectory("contents");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 5);
-        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 10, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0, LogInterval = 1 });
+        var dir = Fixture.NewDirectory("contents");
+        using var model = new TinyGpt(Fixture.Config(), seed: 5);
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 10, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0, LogInterval = 1 });
         trainer.Run(untilStep: 3);
         var folder = trainer.SaveCheckpoint();
         var meta = CheckpointMetadata.Read(folder);
@@ -122,10 +105,10 @@ public sealed class TrainerTests
     [TestMethod]
     public void Run_Intervals_WritesMetricsValidationAndKeepsLastCheckpoints()
     {
-        var dir = s_fixture.NewDirectory("intervals");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 6);
+        var dir = Fixture.NewDirectory("intervals");
+        using var model = new TinyGpt(Fixture.Config(), seed: 6);
         var log = new StringWriter();
-        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions
         {
             MaxSteps = 7, BatchSize = 4, LogInterval = 2, EvalInterval = 3, EvalBatches = 1, CheckpointInterval = 2, KeepCheckpoints = 2, OutputDirectory = dir,
         }, log);
@@ -144,10 +127,10 @@ public sealed class TrainerTests
     [TestMethod]
     public void Run_CancelledAfterThirdStep_StopsWithResumableCheckpoint()
     {
-        var dir = s_fixture.NewDirectory("cancel");
-        using var model = new TinyGpt(s_fixture.Config(), seed: 7);
+        var dir = Fixture.NewDirectory("cancel");
+        using var model = new TinyGpt(Fixture.Config(), seed: 7);
         using var cts = new CancellationTokenSource();
-        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 50, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0, CheckpointInterval = 0 });
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 50, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0, CheckpointInterval = 0 });
         trainer.StepCompleted += m =>
         {
             if (m.Step == 3) cts.Cancel();
@@ -162,14 +145,14 @@ public sealed class TrainerTests
     [TestMethod]
     public void Run_SyntheticChat_LossFallsAndNoMaskTrainsMoreTokens()
     {
-        using var model = new TinyGpt(s_fixture.Config(), seed: 8);
-        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 80, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, LogInterval = 1, EvalInterval = 0 });
+        using var model = new TinyGpt(Fixture.Config(), seed: 8);
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 80, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, LogInterval = 1, EvalInterval = 0 });
         var r = trainer.Run();
         Assert.IsTrue(r.Metrics[^1].Loss < 0.5 * r.Metrics[0].Loss, $"{r.Metrics[0].Loss} -> {r.Metrics[^1].Loss}");
         Assert.IsTrue(r.Metrics[^1].TokenAccuracy > r.Metrics[0].TokenAccuracy);
 
-        using var unmaskedModel = new TinyGpt(s_fixture.Config(), seed: 8);
-        using var unmasked = new Trainer(unmaskedModel, s_fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 8, UseLossMask = false, EvalInterval = 0 });
+        using var unmaskedModel = new TinyGpt(Fixture.Config(), seed: 8);
+        using var unmasked = new Trainer(unmaskedModel, Fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 8, UseLossMask = false, EvalInterval = 0 });
         var u = unmasked.Run();
         Assert.IsTrue(u.Metrics[0].SupervisedTokens > 2 * r.Metrics[0].SupervisedTokens, "without the mask every real target is trained");
     }
@@ -177,26 +160,26 @@ public sealed class TrainerTests
     [TestMethod]
     public void Constructor_Epochs_PlansStepsFromBatchesPerEpoch()
     {
-        using var model = new TinyGpt(s_fixture.Config(), seed: 10);
+        using var model = new TinyGpt(Fixture.Config(), seed: 10);
         // 64 training episodes, B = 4 -> 16 batches per epoch; k = 3 -> ceil(2 * 16 / 3) = 11 optimizer steps for 2 epochs.
-        using var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { Epochs = 2, BatchSize = 4, GradientAccumulationSteps = 3, EvalInterval = 0 });
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { Epochs = 2, BatchSize = 4, GradientAccumulationSteps = 3, EvalInterval = 0 });
         Assert.AreEqual(11, trainer.MaxSteps);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, new TrainerOptions { Epochs = 0 }));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, s_fixture.Dataset, new TrainerOptions { MinLearningRate = 1, LearningRate = 0.1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, Fixture.Dataset, new TrainerOptions { Epochs = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(model, Fixture.Dataset, new TrainerOptions { MinLearningRate = 1, LearningRate = 0.1 }));
     }
 
     [TestMethod]
     public void LoadCheckpoint_OtherModelConfig_ThrowsNamingBoth()
     {
-        var dir = s_fixture.NewDirectory("mismatch");
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 9))
-        using (var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0 }))
+        var dir = Fixture.NewDirectory("mismatch");
+        using (var model = new TinyGpt(Fixture.Config(), seed: 9))
+        using (var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 4, OutputDirectory = dir, EvalInterval = 0 }))
         {
             trainer.Run();
         }
 
-        using var other = new TinyGpt(s_fixture.Config() with { EmbeddingSize = 16 });
-        using var t2 = new Trainer(other, s_fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 4 });
+        using var other = new TinyGpt(Fixture.Config() with { EmbeddingSize = 16 });
+        using var t2 = new Trainer(other, Fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 4 });
         var e = Assert.ThrowsExactly<InvalidDataException>(() => t2.LoadCheckpoint(dir));
         StringAssert.Contains(e.Message, "2x32");
         StringAssert.Contains(e.Message, "2x16");
@@ -205,8 +188,8 @@ public sealed class TrainerTests
     /// <summary>Rows of varying supervised-token counts (one row with none).</summary>
     private static (Tensor X, Tensor Y, Tensor Mask) EpisodeBatchOf(int rows)
     {
-        var x = TorchOps.RandInt(0, s_fixture.Corpus.PaddedVocabSize, [rows, 12], Generator.Create(1));
-        var y = TorchOps.RandInt(0, s_fixture.Corpus.PaddedVocabSize, [rows, 12], Generator.Create(2));
+        var x = TorchOps.RandInt(0, Fixture.Corpus.PaddedVocabSize, [rows, 12], Generator.Create(1));
+        var y = TorchOps.RandInt(0, Fixture.Corpus.PaddedVocabSize, [rows, 12], Generator.Create(2));
         var maskValues = new float[rows * 12];
         for (var r = 0; r < rows; r++) for (var j = 12 - ((r * 5) % 13); j < 12; j++) if (j >= 0) maskValues[r * 12 + j] = 1;
         return (x, y, Tensor.FromArray(maskValues, rows, 12));

@@ -12,28 +12,12 @@ namespace MaskedSft.MLNet.Tests.Validation;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class DoctorChecksTests
+public sealed class DoctorChecksTests : TrainingTestClass<DoctorChecksTests>
 {
-    private static TrainingFixture s_fixture = null!;
-
-    [ClassInitialize]
-    public static void ClassInitialize(TestContext context)
-    {
-        SingleThreadTorch.Enter();
-        s_fixture = new TrainingFixture();
-    }
-
-    [ClassCleanup]
-    public static void ClassCleanup()
-    {
-        s_fixture.Dispose();
-        SingleThreadTorch.Exit();
-    }
-
     [TestMethod]
     public void RunAll_SyntheticChats_AllPass()
     {
-        var report = DataChecks.RunAll(s_fixture.Dataset, blockSize: 32);
+        var report = DataChecks.RunAll(Fixture.Dataset, blockSize: 32);
         Assert.IsTrue(report.AllPassed, report.ToTable());
         Assert.IsTrue(report.Results.Single(r => r.Name == DataChecks.LoaderAlignmentName).Measured["rows_checked"] > 0);
     }
@@ -41,7 +25,7 @@ public sealed class DoctorChecksTests
     [TestMethod]
     public void DataChecks_InjectedBugs_EachCaught()
     {
-        var path = s_fixture.NewDirectory("buggy");
+        var path = Fixture.NewDirectory("buggy");
         using (var w = new EpisodeDatasetWriter(path, new EpisodeDatasetWriterOptions { VocabSize = 64 }))
         {
             w.AppendEpisode([1, 2, 3, 4], [0, 0, 0, 0], metadata: new EpisodeMetadata { Score = 1, GroupId = 7 });              // nothing supervised
@@ -68,9 +52,9 @@ public sealed class DoctorChecksTests
     [TestMethod]
     public void CheckpointContents_TrainedAndTampered_PassThenFail()
     {
-        var run = s_fixture.NewDirectory("ckpt");
-        using (var model = new TinyGpt(s_fixture.Config(), seed: 1))
-        using (var trainer = new Trainer(model, s_fixture.Dataset, new TrainerOptions { MaxSteps = 2, BatchSize = 4, EvalInterval = 0, OutputDirectory = run }))
+        var run = Fixture.NewDirectory("ckpt");
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 2, BatchSize = 4, EvalInterval = 0, OutputDirectory = run }))
         {
             trainer.Run();
         }
@@ -99,7 +83,7 @@ public sealed class DoctorChecksTests
         var (exit, output) = Doctor("doctor", "--checkpoint", run);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(output, "checkpoint-contents  FAIL");
-        (exit, output) = Doctor("doctor", "--data", Path.Combine(s_fixture.Root, "data"), "--block-size", "32");
+        (exit, output) = Doctor("doctor", "--data", Path.Combine(Fixture.Root, "data"), "--block-size", "32");
         Assert.AreEqual(0, exit, output);
         StringAssert.Contains(output, "DOCTOR: no problem found");
     }
