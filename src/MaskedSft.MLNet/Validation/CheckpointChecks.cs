@@ -1,4 +1,5 @@
 // Checkpoint checks of the doctor: moments present, scheduler step == global step, RNG and loader state, weights load.
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Torch;
 using MaskedSft.MLNet.Torch.Safetensors;
@@ -15,10 +16,11 @@ public static class CheckpointChecks
     /// <summary>
     /// The checkpoint must hold: weights that load into its model configuration; AdamW moments for every parameter, non-zero,
     /// with a per-parameter step equal to the global step; a scheduler step equal to the global step; a CPU RNG state; a
-    /// loader state with a fingerprint.
+    /// loader state with a fingerprint; when trainer.json names a hard-example state, a file that loads (sorted, distinct
+    /// keys, within capacity) with no entry from a step after the checkpoint's.
     /// </summary>
     /// <param name="checkpoint">A checkpoint folder, a checkpoints folder or a run directory.</param>
-    /// <returns>The result; measured: step, parameters, parameters_with_moments, bad_steps, zero_moments.</returns>
+    /// <returns>The result; measured: step, parameters, parameters_with_moments, bad_steps, zero_moments, hard_examples (entries; -1 without tracker state).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="checkpoint"/> is null.</exception>
     public static ValidationCheckResult Contents(string checkpoint)
     {
@@ -51,13 +53,36 @@ public static class CheckpointChecks
             if (meta.Step > 0 && withMoments < parameters) problems.Add($"{parameters - withMoments} parameter(s) have no optimizer moments");
             if (badSteps > 0) problems.Add($"{badSteps} parameter(s) have an optimizer step != {meta.Step}");
             if (zeroMoments > 0) problems.Add($"{zeroMoments} parameter(s) have all-zero second moments");
+            var hardExamples = -1;
+            if (meta.HardExamplesFile is { } hardFile)
+            {
+                var hardPath = Path.Combine(folder, hardFile);
+                if (!File.Exists(hardPath))
+                {
+                    problems.Add($"trainer.json names {hardFile} but the file is missing");
+                }
+                else
+                {
+                    try
+                    {
+                        var tracker = HardExampleTracker.Load(hardPath);
+                        hardExamples = tracker.Count;
+                        if (tracker.Entries.Any(e => e.Step > meta.Step)) problems.Add($"{hardFile} has entries from after step {meta.Step}");
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        problems.Add(e.Message);
+                    }
+                }
+            }
+
             var passed = problems.Count == 0;
             return new ValidationCheckResult(
                 ContentsName,
                 passed,
-                LossMaskChecks.Measured(("step", meta.Step), ("parameters", parameters), ("parameters_with_moments", withMoments), ("bad_steps", badSteps), ("zero_moments", zeroMoments)),
+                LossMaskChecks.Measured(("step", meta.Step), ("parameters", parameters), ("parameters_with_moments", withMoments), ("bad_steps", badSteps), ("zero_moments", zeroMoments), ("hard_examples", hardExamples)),
                 passed
-                    ? $"{Path.GetFileName(folder)}: weights load, moments for all {parameters} parameters at step {meta.Step}, scheduler step {meta.Scheduler.Step}, RNG and loader state present"
+                    ? $"{Path.GetFileName(folder)}: weights load, moments for all {parameters} parameters at step {meta.Step}, scheduler step {meta.Scheduler.Step}, RNG and loader state present{(hardExamples >= 0 ? $", {hardExamples} hard examples" : string.Empty)}"
                     : $"{Path.GetFileName(folder)}: {string.Join("; ", problems)}.");
         });
     }

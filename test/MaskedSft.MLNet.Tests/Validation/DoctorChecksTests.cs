@@ -88,6 +88,33 @@ public sealed class DoctorChecksTests : TrainingTestClass<DoctorChecksTests>
         StringAssert.Contains(output, "DOCTOR: no problem found");
     }
 
+    [TestMethod]
+    public void CheckpointContents_HardExampleState_CheckedWhenNamed()
+    {
+        var run = Fixture.NewDirectory("ckpt-hard");
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions { MaxSteps = 2, BatchSize = 4, EvalInterval = 0, OutputDirectory = run }))
+        {
+            trainer.Run();
+        }
+
+        var ok = CheckpointChecks.Contents(run);
+        Assert.IsTrue(ok.Passed, ok.Explanation);
+        Assert.IsGreaterThanOrEqualTo(1.0, ok.Measured["hard_examples"]);
+        StringAssert.Contains(ok.Explanation, "hard examples");
+
+        var state = Path.Combine(Trainer.ResolveCheckpoint(run), "hard_examples.json");
+        File.WriteAllText(state, File.ReadAllText(state).Replace("\"capacity\":50", "\"capacity\":0", StringComparison.Ordinal));
+        var bad = CheckpointChecks.Contents(run);
+        Assert.IsFalse(bad.Passed);
+        StringAssert.Contains(bad.Explanation, "invalid options");
+
+        File.Delete(state);
+        bad = CheckpointChecks.Contents(run);
+        Assert.IsFalse(bad.Passed);
+        StringAssert.Contains(bad.Explanation, "trainer.json names hard_examples.json but the file is missing");
+    }
+
     private static (int Exit, string Output) Doctor(params string[] args)
     {
         var root = new RootCommand("test");
