@@ -16,6 +16,7 @@ namespace MaskedSft.Bench.TrainerHardExamples;
 /// <param name="Capacity">K of the tracker.</param>
 /// <param name="Quantile">High-loss quantile of the tracker.</param>
 /// <param name="LogInterval">Tracker snapshot interval (and trainer metrics interval), in steps.</param>
+/// <param name="ReplaySteps">Steps of the tracker replays (the run's steps, continued to a long run's steady state).</param>
 /// <param name="Python">The Python interpreter of the reference (Debian's, with torch 1.13).</param>
 internal sealed record BenchOptions(
     List<(int Layers, int Width, int Heads)> Sizes,
@@ -30,11 +31,12 @@ internal sealed record BenchOptions(
     int Capacity,
     double Quantile,
     int LogInterval,
+    int ReplaySteps,
     string Python)
 {
     private const string Usage =
         "options: --sizes 3x128,2x64 --steps N --warmup N --rounds N --threads N --vocab V --batch B --seq T --episodes N " +
-        "--capacity K --quantile Q --log-interval N --python PATH";
+        "--capacity K --quantile Q --log-interval N --replay-steps N --python PATH";
 
     /// <summary>Parses <c>--name value</c> pairs over the defaults.</summary>
     /// <param name="args">The arguments.</param>
@@ -42,7 +44,7 @@ internal sealed record BenchOptions(
     /// <exception cref="ArgumentException">An option is unknown or lacks its value.</exception>
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions([(3, 128, 4)], 50304, 8, 256, 256, 2, 5, 3, 1, 50, 0.9, 50, "/usr/bin/python3");
+        var o = new BenchOptions([(3, 128, 4)], 50304, 8, 256, 256, 2, 3, 5, 1, 50, 0.9, 50, 1000, "/usr/bin/python3");
         if (args.Length % 2 != 0) throw new ArgumentException($"option {args[^1]} has no value; {Usage}");
         for (var i = 0; i < args.Length; i += 2)
         {
@@ -61,6 +63,7 @@ internal sealed record BenchOptions(
                 "--capacity" => o with { Capacity = Int(v) },
                 "--quantile" => o with { Quantile = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--log-interval" => o with { LogInterval = Int(v) },
+                "--replay-steps" => o with { ReplaySteps = Int(v) },
                 "--python" => o with { Python = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}; {Usage}"),
             };

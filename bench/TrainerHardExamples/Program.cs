@@ -2,6 +2,7 @@
 using System.Globalization;
 using MaskedSft.Bench.TrainerHardExamples;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Torch;
 
 var o = BenchOptions.Parse(args);
@@ -20,12 +21,14 @@ Console.WriteLine();
 
 var root = Path.Combine(Path.GetTempPath(), "msft-bench-thx-" + Guid.NewGuid().ToString("N")[..12]);
 var results = new List<SizeResult>();
+var firstSnapshotMs = 0.0;
 try
 {
     var dataDirectory = Path.Combine(root, "data");
     var rawDirectory = Path.Combine(root, "raw");
     SyntheticEpisodes.Write(dataDirectory, rawDirectory, o.Episodes, o.Sequence, o.Vocab, seed: 7);
     using var dataset = EpisodeDataset.Open(dataDirectory);
+    firstSnapshotMs = FirstSnapshotSerialization();
     foreach (var size in o.Sizes)
     {
         var r = SizeBench.Run(o, size, dataset, rawDirectory, root);
@@ -58,7 +61,7 @@ foreach (var r in results)
 }
 
 Console.WriteLine();
-Console.WriteLine("tracking work per step measured directly, µs (median / mean; the mean includes the snapshot steps):");
+Console.WriteLine("tracking work per step measured directly, µs (median / mean; the replay's mean includes its snapshot steps):");
 Console.WriteLine($"{"model",-7} {"C# in-step",17} {"Py in-step",17} {"C#/Py in-step",14} {"C# replay",17} {"Py replay",17} {"C#/Py replay",14} {"C# % of step",12} {"Py % of step",12}");
 foreach (var r in results)
 {
@@ -68,6 +71,8 @@ foreach (var r in results)
         $"{$"{100 * r.CsInStepUs.Average() / 1000 / Median(r.CsOn):F4}",12} {$"{100 * r.PyInStepUs.Average() / 1000 / Median(r.PyOn):F4}",12}"));
 }
 
+Console.WriteLine(string.Create(inv,
+    $"once per process: the first snapshot serialization (System.Text.Json metadata of HardExamplePayload) took {firstSnapshotMs:F1} ms here, before timing."));
 Console.WriteLine();
 Console.WriteLine("ovh C#/Py = C# tracking overhead / Python tracking overhead (step medians: within the machine's noise when both are");
 Console.WriteLine("tiny; the direct measurements above are the precise figure). on C#/Py = C# step with tracking / PyTorch step with");
@@ -75,7 +80,9 @@ Console.WriteLine("tracking (fastest / median; target <= 1.0). Tracking work = h
 Console.WriteLine("selection, keys, UpdateLosses + AddExamples (decode on entry), metrics section, snapshot + JSON line on log steps.");
 Console.WriteLine("C# in-step: a shadow tracker doing that work through the same public API right after the trainer's own, inside the");
 Console.WriteLine("tracked trainer's steps (its time is taken out of the C# on column); Py in-step: the Python twin's tracking timed in");
-Console.WriteLine("its steps. Replay: the same work on the same batches and losses after the run, outside the steps (warm caches).");
+Console.WriteLine("its steps. Replay: the same work on the same batches and losses after the run, outside the steps (warm caches),");
+Console.WriteLine("continued to --replay-steps steps (next batches, the run's losses again) for a long run's steady state: full buffer,");
+Console.WriteLine("a snapshot of K entries every log interval. % of step = in-step mean / median tracked step.");
 return 0;
 
 void Print(SizeResult r)
@@ -86,6 +93,23 @@ void Print(SizeResult r)
     Console.WriteLine(string.Create(inv,
         $"  trackers: C# buffer {r.CsTracker.Buffer}, seen {r.CsTracker.Seen}, admitted {r.CsTracker.Admitted}; " +
         $"Python buffer {r.PyTracker.Buffer}, seen {r.PyTracker.Seen}, admitted {r.PyTracker.Admitted}; shadow/replay buffer = trainer's: C# {(r.ReplayMatches ? "yes" : "NO")}, Python {(r.PyReplayMatches ? "yes" : "NO")}"));
+    Console.WriteLine(string.Create(inv,
+        $"  replays: {r.CsReplayUs.Count} C# / {r.PyReplayUs.Count} Python steps ({r.CsReplayUs.Count / o.LogInterval} snapshots), final buffers {r.ReplayBuffers.Cs} / {r.ReplayBuffers.Py}"));
+}
+
+// The first serialization of a snapshot in a process builds the serializer's metadata; the trainer pays it once, at its
+// first log step. Measured (and thereby done) here, so that the timings below are of the steady state.
+static double FirstSnapshotSerialization()
+{
+    var entry = new HardExampleEntry
+    {
+        Loss = 11.5, Step = 1, MaxLossStep = 1, ProcessIndex = 0, GlobalIndex = 3, Key = "00000000000000ff@0", Text = "[ids 1 2 3]",
+    };
+    var payload = new HardExamplePayload { Step = 1, ProcessIndex = 0, Entries = [entry], Threshold = 11.0, IntervalSampleCount = 8, IntervalMaxLoss = 11.5 };
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, HardExampleJson.Options);
+    var ms = watch.Elapsed.TotalMilliseconds;
+    return bytes.Length > 0 ? ms : double.NaN;
 }
 
 static double Median(List<double> values)

@@ -38,7 +38,7 @@ internal sealed class PythonReference : IDisposable
         foreach (var a in new object[]
                  {
                      script, rawDirectory, outDirectory, size.Layers, size.Width, size.Heads, o.Vocab, o.Batch, o.Sequence, o.Threads,
-                     o.Capacity, o.Quantile, o.LogInterval,
+                     o.Capacity, o.Quantile, o.LogInterval, o.ReplaySteps,
                  })
         {
             info.ArgumentList.Add(Convert.ToString(a, CultureInfo.InvariantCulture)!);
@@ -68,8 +68,8 @@ internal sealed class PythonReference : IDisposable
 
     /// <summary>Replays the tracked run's tracker work (same steps, rows and losses) outside the training step and exits.</summary>
     /// <returns>The replay's per-step times (µs), the buffer size, the samples seen and admitted, and whether the replay
-    /// ended with the tracked trainer's buffer.</returns>
-    public (List<double> ReplayUs, int Buffer, long Seen, long Admitted, bool ReplayMatches) Finish()
+    /// had the tracked trainer's buffer at the run's end, and the replay's final buffer size.</returns>
+    public (List<double> ReplayUs, int Buffer, long Seen, long Admitted, bool ReplayMatches, int ReplayBuffer) Finish()
     {
         _process.StandardInput.WriteLine("quit");
         _process.StandardInput.Flush();
@@ -77,7 +77,7 @@ internal sealed class PythonReference : IDisposable
         var root = reply.RootElement;
         _process.WaitForExit();
         return (Doubles(root, "replay_us"), root.GetProperty("buffer").GetInt32(), root.GetProperty("seen").GetInt64(), root.GetProperty("admitted").GetInt64(),
-            root.GetProperty("replay_buffer_matches").GetBoolean());
+            root.GetProperty("replay_buffer_matches").GetBoolean(), root.GetProperty("replay_buffer").GetInt32());
     }
 
     /// <inheritdoc />

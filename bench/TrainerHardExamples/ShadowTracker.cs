@@ -16,7 +16,7 @@ namespace MaskedSft.Bench.TrainerHardExamples;
 /// <see cref="HardExampleTracker.AddExamples"/> (text decoded only on entry), the step's <see cref="HardExampleMetrics"/>,
 /// and on log steps a snapshot serialized to a JSON Lines file. Fed the trainer's batches and losses, it ends with the
 /// trainer's buffer. Used inside the tracked trainer's steps (from <see cref="Trainer.MicroBatchLossesComputed"/>) and as
-/// a replay after the run.
+/// a replay after the run, continued into a long run's steady state.
 /// </summary>
 internal sealed class ShadowTracker : IDisposable
 {
@@ -86,23 +86,34 @@ internal sealed class ShadowTracker : IDisposable
         return elapsed;
     }
 
-    /// <summary>Replays a run: the loader (same options and seed as the trainer's) gives the same batches in the same order.</summary>
+    /// <summary>
+    /// Replays a run, then goes on to <paramref name="steps"/> steps: the loader (same options and seed as the trainer's)
+    /// gives the same batches in the same order; step i uses the trainer's losses of step i, and past the run's end those
+    /// of step (i mod run length) again, on the loader's next batches (the steady state of a long run: full buffer,
+    /// snapshots of K entries every log interval).
+    /// </summary>
     /// <param name="dataset">The training dataset.</param>
     /// <param name="loaderOptions">The trainer's loader options.</param>
     /// <param name="rowLosses">The trainer's per-row losses, one array per step.</param>
-    /// <returns>Microseconds per step.</returns>
-    public List<double> Replay(EpisodeDataset dataset, EpisodeLoaderOptions loaderOptions, IReadOnlyList<float[]> rowLosses)
+    /// <param name="steps">Steps to replay (at least the run's).</param>
+    /// <param name="trainerTracker">The trainer's tracker, compared with the shadow's at the run's last step.</param>
+    /// <returns>Microseconds per step, and whether the buffers were equal at the run's last step.</returns>
+    public (List<double> Microseconds, bool MatchedTrainer) Replay(
+        EpisodeDataset dataset, EpisodeLoaderOptions loaderOptions, IReadOnlyList<float[]> rowLosses, int steps, HardExampleTracker trainerTracker)
     {
         var loader = EpisodeDataLoader.CreateTrain(dataset, loaderOptions);
         var batch = loader.CreateBatch();
-        var times = new List<double>(rowLosses.Count);
-        for (var i = 0; i < rowLosses.Count; i++)
+        steps = Math.Max(steps, rowLosses.Count);
+        var times = new List<double>(steps);
+        var matched = rowLosses.Count == 0;
+        for (var i = 0; i < steps; i++)
         {
             loader.NextBatch(batch);
-            times.Add(Process(i + 1, batch, rowLosses[i]));
+            times.Add(Process(i + 1, batch, rowLosses[i % rowLosses.Count]));
+            if (i == rowLosses.Count - 1) matched = SameBufferAs(trainerTracker);
         }
 
-        return times;
+        return (times, matched);
     }
 
     /// <summary>Whether this shadow holds the same buffer as <paramref name="other"/> (keys, losses, steps, seen counts, texts, in order).</summary>

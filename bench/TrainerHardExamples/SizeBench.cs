@@ -15,13 +15,14 @@ namespace MaskedSft.Bench.TrainerHardExamples;
 /// <param name="PyOff">PyTorch ms per step, no tracker.</param>
 /// <param name="PyOn">PyTorch ms per step, with the Python tracker.</param>
 /// <param name="CsInStepUs">C# tracking work per step, timed inside the tracked trainer's steps (shadow tracker, µs).</param>
-/// <param name="CsReplayUs">C# tracking work per step replayed outside the step (µs).</param>
+/// <param name="CsReplayUs">C# tracking work per step replayed outside the step and continued to a long run (µs).</param>
 /// <param name="PyInStepUs">Python tracking work per step timed inside the training step (µs).</param>
-/// <param name="PyReplayUs">Python tracking work per step replayed outside the step (µs).</param>
-/// <param name="ReplayMatches">Whether the C# shadow and replay ended with the trainer's own buffer.</param>
+/// <param name="PyReplayUs">Python tracking work per step replayed outside the step and continued to a long run (µs).</param>
+/// <param name="ReplayMatches">Whether the C# shadow and replay had the trainer's own buffer at the run's end.</param>
 /// <param name="PyReplayMatches">Whether the Python replay ended with the Python trainer's buffer.</param>
 /// <param name="CsTracker">The C# trainer's tracker totals: buffer size, samples seen, admitted.</param>
 /// <param name="PyTracker">The Python tracker's totals: buffer size, samples seen, admitted.</param>
+/// <param name="ReplayBuffers">The final buffer sizes of the C# and Python replays.</param>
 internal sealed record SizeResult(
     (int Layers, int Width, int Heads) Size,
     long Parameters,
@@ -36,7 +37,8 @@ internal sealed record SizeResult(
     bool ReplayMatches,
     bool PyReplayMatches,
     (int Buffer, long Seen, long Admitted) CsTracker,
-    (int Buffer, long Seen, long Admitted) PyTracker);
+    (int Buffer, long Seen, long Admitted) PyTracker,
+    (int Cs, int Py) ReplayBuffers);
 
 /// <summary>Runs one model size.</summary>
 internal static class SizeBench
@@ -138,13 +140,14 @@ internal static class SizeBench
             }
         }
 
-        var (pyReplay, pyBuffer, pySeen, pyAdmitted, pyMatches) = python.Finish();
+        var (pyReplay, pyBuffer, pySeen, pyAdmitted, pyMatches, pyReplayBuffer) = python.Finish();
         using var replay = new ShadowTracker(tracking, TokenIdDecoder.Instance, loaderOptions, Path.Combine(root, tag, "replay", "hard_examples.jsonl"));
-        var csReplay = replay.Replay(dataset, loaderOptions, rowLosses);
         var trainerTracker = on.HardExamples ?? throw new InvalidOperationException("the tracked trainer has no tracker");
+        var (csReplay, replayMatched) = replay.Replay(dataset, loaderOptions, rowLosses, o.ReplaySteps, trainerTracker);
         return new SizeResult(size, config.ParameterCount, csOff, csOn, pyOff, pyOn, csInStep, csReplay, pyInStep, pyReplay,
-            shadow.SameBufferAs(trainerTracker) && replay.SameBufferAs(trainerTracker), pyMatches,
-            (trainerTracker.Count, trainerTracker.TotalSamplesSeen, trainerTracker.TotalAdmitted), (pyBuffer, pySeen, pyAdmitted));
+            shadow.SameBufferAs(trainerTracker) && replayMatched, pyMatches,
+            (trainerTracker.Count, trainerTracker.TotalSamplesSeen, trainerTracker.TotalAdmitted), (pyBuffer, pySeen, pyAdmitted),
+            (replay.Tracker.Count, pyReplayBuffer));
     }
 
     /// <summary>Runs <paramref name="steps"/> more optimizer steps; each step's time runs from the previous step's

@@ -2,13 +2,15 @@
 """PyTorch-Python twin of bench/TrainerHardExamples: the Trainer's loop in Python, without and with hard-example tracking.
 
 Usage: /usr/bin/python3 reference.py RAW_DIR OUT_DIR LAYERS EMBD HEADS VOCAB B T THREADS CAPACITY QUANTILE LOG_INTERVAL
+       REPLAY_STEPS
 RAW_DIR holds the bench's episodes (tokens.i32 (E, T+1), mask.u8 (E, T+1), keys.u64 (E), meta.json). Two trainers are
 built (same init and data order): "off" (no tracker) and "on" (a top-K tracker fed each row's masked mean cross-entropy).
 Then, one command per stdin line, one JSON line answered on stdout:
   off N | on N  run N steps of that trainer -> {"times_ms": [...], "tracker_us": [...]} (tracker_us: the tracking work
                 inside each step of "on": host copies of the per-row losses and counts, tracker, metrics, snapshot)
-  quit          replay the "on" trainer's tracking work (same steps, rows, losses) outside the step and exit ->
-                {"replay_us": [...], "buffer": K', "seen": n, "admitted": m}
+  quit          replay the "on" trainer's tracking work (same steps, rows, losses) outside the step, continued to
+                REPLAY_STEPS steps (next batches of its loader, its losses again cyclically), and exit ->
+                {"replay_us": [...], "buffer": K', "seen": n, "admitted": m, "replay_buffer_matches": bool, "replay_buffer": size}
 One step mirrors MaskedSft.MLNet.Training.Trainer.TrainStep: lr of warmup + cosine, batch, zero_grad, hidden states, the
 masked-only LM head (only supervised positions are projected onto the vocabulary, as TinyGpt.ForwardLoss does), per-token
 CE scattered back to (B, T), token-mean loss, backward, loss/accuracy/max row loss read back, clip_grad_norm(1.0), AdamW
@@ -275,21 +277,31 @@ class MiniTrainer:
                 tracker.append(us)
         return times, tracker
 
-    def replay(self, capacity, quantile, out_dir):
+    def replay(self, capacity, quantile, out_dir, steps):
+        """Returns the per-step times (µs) and whether the replay's buffer equalled the trainer's at the run's end."""
         tracker = PyHardExampleTracker(capacity, quantile)
-        times = []
+        times, matched, n = [], not self.recorded, len(self.recorded)
         with open(os.path.join(out_dir, "replay_hard_examples.jsonl"), "w") as snapshots:
-            for step, rows, per_row, row_t in self.recorded:
+            for i in range(max(steps, n)):
+                if i < n:
+                    step, rows, per_row, row_t = self.recorded[i]
+                else:
+                    _, _, per_row, _ = self.recorded[i % n]
+                    step, rows = i + 1, self.next_rows()
+                    row_t = torch.from_numpy(np.count_nonzero(self.data.mask[rows, 1:], axis=1).astype(np.float32))
                 start = time.perf_counter()
                 self.track(tracker, snapshots, step, rows, per_row, row_t, {})
                 times.append((time.perf_counter() - start) * 1e6)
-        return times, tracker
+                if i == n - 1:
+                    matched = [(k, e["loss"]) for k, e in tracker.sorted_entries()] == \
+                              [(k, e["loss"]) for k, e in self.tracker.sorted_entries()]
+        return times, matched, len(tracker.entries)
 
 
 def main():
     raw, out = sys.argv[1:3]
     layers, embd, heads, vocab, b, t, threads, capacity = (int(a) for a in sys.argv[3:11])
-    quantile, interval = float(sys.argv[11]), int(sys.argv[12])
+    quantile, interval, replay_steps = float(sys.argv[11]), int(sys.argv[12]), int(sys.argv[13])
     torch.set_num_threads(threads)
     data = Episodes(raw)
     cfg = {"n_layer": layers, "n_head": heads, "n_embd": embd, "block_size": t, "vocab_size": vocab, "bias": True,
@@ -303,11 +315,10 @@ def main():
             continue
         if parts[0] == "quit":
             on = trainers["on"]
-            times, tracker = on.replay(capacity, quantile, os.path.join(out, "on"))
+            times, matched, replay_buffer = on.replay(capacity, quantile, os.path.join(out, "on"), replay_steps)
             print(json.dumps({"replay_us": times, "buffer": len(on.tracker.entries), "seen": on.tracker.total_seen,
-                              "admitted": on.tracker.total_admitted,
-                              "replay_buffer_matches": [(k, e["loss"]) for k, e in tracker.sorted_entries()] ==
-                              [(k, e["loss"]) for k, e in on.tracker.sorted_entries()]}), flush=True)
+                              "admitted": on.tracker.total_admitted, "replay_buffer_matches": matched,
+                              "replay_buffer": replay_buffer}), flush=True)
             return
         times, tracker_us = trainers[parts[0]].run(int(parts[1]))
         print(json.dumps({"times_ms": times, "tracker_us": tracker_us}), flush=True)
