@@ -49,17 +49,23 @@ finally
 }
 
 Console.WriteLine();
-Console.WriteLine("summary (fastest / median):");
-Console.WriteLine($"{"model",-7} {"C# off",15} {"C# on",15} {"C# ovh ms",10} {"C# ovh %",9} {"Py off",15} {"Py on",15} {"Py ovh ms",10} {"Py ovh %",9} {"ovh C#/Py",10} {"on C#/Py",15}");
+Console.WriteLine("summary (fastest / median); overheads from the medians, with a 95% bootstrap interval:");
+Console.WriteLine($"{"model",-7} {"C# off",15} {"C# on",15} {"C# ovh ms",26} {"C# ovh %",9} {"Py off",15} {"Py on",15} {"Py ovh ms",26} {"Py ovh %",9} {"ovh C#/Py",10} {"on C#/Py",13}");
+var anyNoise = false;
 foreach (var r in results)
 {
     double csOvh = Median(r.CsOn) - Median(r.CsOff), pyOvh = Median(r.PyOn) - Median(r.PyOff);
+    var (csLo, csHi) = BootstrapOverhead(r.CsOn, r.CsOff);
+    var (pyLo, pyHi) = BootstrapOverhead(r.PyOn, r.PyOff);
+    var noise = (csLo <= 0 && csHi >= 0) || (pyLo <= 0 && pyHi >= 0);
+    anyNoise |= noise;
     Console.WriteLine(string.Create(inv,
-        $"{r.Size.Layers}x{r.Size.Width,-5} {Cell(r.CsOff),15} {Cell(r.CsOn),15} {csOvh,10:+0.00;-0.00} {100 * csOvh / Median(r.CsOff),9:+0.00;-0.00} " +
-        $"{Cell(r.PyOff),15} {Cell(r.PyOn),15} {pyOvh,10:+0.00;-0.00} {100 * pyOvh / Median(r.PyOff),9:+0.00;-0.00} {csOvh / pyOvh,10:F2} " +
-        $"{$"{r.CsOn.Min() / r.PyOn.Min():F2} / {Median(r.CsOn) / Median(r.PyOn):F2}",15}"));
+        $"{r.Size.Layers}x{r.Size.Width,-5} {Cell(r.CsOff),15} {Cell(r.CsOn),15} {$"{csOvh:+0.0;-0.0} [{csLo:+0.0;-0.0}, {csHi:+0.0;-0.0}]",26} {100 * csOvh / Median(r.CsOff),9:+0.00;-0.00} " +
+        $"{Cell(r.PyOff),15} {Cell(r.PyOn),15} {$"{pyOvh:+0.0;-0.0} [{pyLo:+0.0;-0.0}, {pyHi:+0.0;-0.0}]",26} {100 * pyOvh / Median(r.PyOff),9:+0.00;-0.00} " +
+        $"{$"{csOvh / pyOvh:F2}{(noise ? "*" : "")}",10} {$"{r.CsOn.Min() / r.PyOn.Min():F2} / {Median(r.CsOn) / Median(r.PyOn):F2}",13}"));
 }
 
+if (anyNoise) Console.WriteLine("* within noise: an overhead's 95% interval includes 0, so this ratio says nothing; use the direct ratios below.");
 Console.WriteLine();
 Console.WriteLine("tracking work per step measured directly, µs (median / mean; the replay's mean includes its snapshot steps):");
 Console.WriteLine($"{"model",-7} {"C# in-step",17} {"Py in-step",17} {"C#/Py in-step",14} {"C# replay",17} {"Py replay",17} {"C#/Py replay",14} {"C# % of step",12} {"Py % of step",12}");
@@ -74,7 +80,7 @@ foreach (var r in results)
 Console.WriteLine(string.Create(inv,
     $"once per process: the first snapshot serialization (System.Text.Json metadata of HardExamplePayload) took {firstSnapshotMs:F1} ms here, before timing."));
 Console.WriteLine();
-Console.WriteLine("ovh C#/Py = C# tracking overhead / Python tracking overhead (step medians: within the machine's noise when both are");
+Console.WriteLine("ovh C#/Py = C# tracking overhead / Python tracking overhead from the step medians (the machine's noise when both are");
 Console.WriteLine("tiny; the direct measurements above are the precise figure). on C#/Py = C# step with tracking / PyTorch step with");
 Console.WriteLine("tracking (fastest / median; target <= 1.0). Tracking work = host copies of the per-row losses and counts, row");
 Console.WriteLine("selection, keys, UpdateLosses + AddExamples (decode on entry), metrics section, snapshot + JSON line on log steps.");
@@ -110,6 +116,26 @@ static double FirstSnapshotSerialization()
     var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, HardExampleJson.Options);
     var ms = watch.Elapsed.TotalMilliseconds;
     return bytes.Length > 0 ? ms : double.NaN;
+}
+
+// 95% percentile-bootstrap interval of median(on) - median(off) (2000 resamples, fixed seed).
+static (double Lo, double Hi) BootstrapOverhead(List<double> on, List<double> off)
+{
+    var random = new Random(12345);
+    var diffs = new double[2000];
+    var a = new List<double>(on.Count);
+    var b = new List<double>(off.Count);
+    for (var i = 0; i < diffs.Length; i++)
+    {
+        a.Clear();
+        b.Clear();
+        for (var k = 0; k < on.Count; k++) a.Add(on[random.Next(on.Count)]);
+        for (var k = 0; k < off.Count; k++) b.Add(off[random.Next(off.Count)]);
+        diffs[i] = Median(a) - Median(b);
+    }
+
+    Array.Sort(diffs);
+    return (diffs[(int)(0.025 * diffs.Length)], diffs[(int)(0.975 * diffs.Length) - 1]);
 }
 
 static double Median(List<double> values)
