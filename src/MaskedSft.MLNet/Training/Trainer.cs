@@ -434,10 +434,11 @@ public sealed class Trainer : IDisposable
             var rowTargets = output.EffectiveMask.Sum(1);                                         // (B)
             var perRow = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32); // (B)
             maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
-            if (_hardExamples is not null || MicroBatchLossesComputed is not null)
+            var track = _hardExamples is not null && Step + 1 >= _hardExamples.StartStep; // no host copies before tracking starts
+            if (track || MicroBatchLossesComputed is not null)
             {
                 var rowLoss = perRow.ToArray<float>();
-                _hardExamples?.Observe(Step + 1, batch, rowLoss, rowTargets.To(ScalarType.Float32).ToArray<float>());
+                if (track) _hardExamples!.Observe(Step + 1, batch, rowLoss, rowTargets.To(ScalarType.Float32).ToArray<float>());
                 MicroBatchLossesComputed?.Invoke(Step + 1, batch, rowLoss);
             }
             positions += (long)batch.Rows * batch.BlockSize;
