@@ -17,7 +17,6 @@ CE scattered back to (B, T), token-mean loss, backward, loss/accuracy/max row lo
 (decay on matrices/embeddings only), parameter norm, a metrics line every LOG_INTERVAL steps and at the end of a chunk.
 The model is scripts/reference/model_reference.py's Gpt (the architecture of TinyGpt).
 """
-import heapq
 import json
 import math
 import os
@@ -35,80 +34,13 @@ IGNORE = -100
 MAX_STEPS, WARMUP, PEAK_LR, MIN_LR = 100_000, 10, 1e-3, 1e-4
 
 
-# ---- the tracker: bench/HardExamples/reference_tracker.py's logic (heap top-K, dedup by key), with the trainer's payload ----
-class _Worst:
-    """Heap item: the smallest item is the worst entry (lowest loss; among equal losses the largest key)."""
-    __slots__ = ("loss", "key", "version")
-
-    def __init__(self, loss, key, version):
-        self.loss, self.key, self.version = loss, key, version
-
-    def __lt__(self, other):
-        return self.loss < other.loss or (self.loss == other.loss and self.key > other.key)
+# ---- the tracker: bench/HardExamples/reference_tracker.py's (heap top-K, dedup by key), with the trainer's payload ----
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "HardExamples"))
+from reference_tracker import PyHardExampleTracker as _ReferenceTracker  # noqa: E402
 
 
-class PyHardExampleTracker:
-    """update_losses: threshold = np.quantile(interval losses, q); add_examples: finite losses >= threshold compete for K
-    slots by (loss desc, key asc), a key seen again keeps its highest loss and latest step, payload fetched on entry only;
-    snapshot: entries sorted, then a new interval."""
-
-    def __init__(self, capacity, quantile):
-        self.capacity, self.quantile = capacity, quantile
-        self.entries = {}
-        self.heap = []
-        self.interval = []
-        self.threshold = math.nan
-        self.total_seen = 0
-        self.total_admitted = 0
-
-    def update_losses(self, step, losses):
-        losses = np.asarray(losses, dtype=np.float32)
-        self.total_seen += losses.size
-        finite = losses[np.isfinite(losses)]
-        if finite.size:
-            self.interval.append(finite)
-            self.threshold = float(np.quantile(np.concatenate(self.interval), self.quantile))
-        return self.threshold
-
-    def _peek_worst(self):
-        while self.heap:
-            top = self.heap[0]
-            e = self.entries.get(top.key)
-            if e is not None and e["version"] == top.version:
-                return top
-            heapq.heappop(self.heap)
-        return None
-
-    def add_examples(self, step, losses, keys, payload_fn):
-        admitted = 0
-        for i, loss in enumerate(losses):
-            loss = float(loss)
-            if not math.isfinite(loss) or loss < self.threshold:
-                continue
-            admitted += 1
-            key = keys[i]
-            e = self.entries.get(key)
-            if e is not None:
-                e["seen"] += 1
-                e["step"] = max(e["step"], step)
-                if loss > e["loss"]:
-                    e.update(loss=loss, max_loss_step=step, version=e["version"] + 1, **payload_fn(i))
-                    heapq.heappush(self.heap, _Worst(loss, key, e["version"]))
-                continue
-            if len(self.entries) >= self.capacity:
-                worst = self._peek_worst()
-                if not (_Worst(worst.loss, worst.key, 0) < _Worst(loss, key, 0)):
-                    continue
-                heapq.heappop(self.heap)
-                del self.entries[worst.key]
-            e = dict(loss=loss, step=step, max_loss_step=step, seen=1, version=0, **payload_fn(i))
-            self.entries[key] = e
-            heapq.heappush(self.heap, _Worst(loss, key, 0))
-        self.total_admitted += admitted
-        return admitted
-
-    def sorted_entries(self):
-        return sorted(self.entries.items(), key=lambda kv: (-kv[1]["loss"], kv[0]))
+class PyHardExampleTracker(_ReferenceTracker):
+    """The reference tracker plus the trainer's metrics section and its full snapshot payload (hard_examples.jsonl)."""
 
     def metrics(self):
         top = max((e["loss"] for e in self.entries.values()), default=math.nan)
