@@ -89,8 +89,7 @@ internal static class InspectCommand
     private static BpeTokenizer? LoadTokenizer(EpisodeDataset dataset, string? explicitPath, TextWriter error)
     {
         var recorded = dataset.Header.Tokenizer;
-        string? path = explicitPath ?? recorded?.Name;
-        if (path is null || !(File.Exists(path) || Directory.Exists(path)))
+        if (DatasetTokenizer.Locate(dataset, explicitPath) is not { } path)
         {
             error.WriteLine($"error: the dataset records the tokenizer '{recorded?.Name ?? "(none)"}', which is not a file here; pass --tokenizer PATH "
                 + "(a tokenizer.json, GPT-2's encoder.json, or a folder holding either).");
@@ -98,9 +97,9 @@ internal static class InspectCommand
         }
 
         var tokenizer = BpeTokenizer.Load(path);
-        if (recorded?.Fingerprint is { } fingerprint && fingerprint != tokenizer.Fingerprint)
+        if (!DatasetTokenizer.Matches(dataset, tokenizer))
         {
-            error.WriteLine($"warning: {path} ({tokenizer.Fingerprint}) is not the tokenizer that produced the dataset ({fingerprint}); the text may be wrong.");
+            error.WriteLine($"warning: {path} ({tokenizer.Fingerprint}) is not the tokenizer that produced the dataset ({recorded!.Fingerprint}); the text may be wrong.");
         }
 
         return tokenizer;
