@@ -434,7 +434,7 @@ public sealed class Trainer : IDisposable
             var rowTargets = output.EffectiveMask.Sum(1);                                         // (B)
             var perRow = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32); // (B)
             maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
-            var track = _hardExamples is not null && Step + 1 >= _hardExamples.StartStep; // no host copies before tracking starts
+            var track = _hardExamples?.Tracks(Step + 1) == true; // no host copies before tracking starts
             if (track || MicroBatchLossesComputed is not null)
             {
                 var rowLoss = perRow.ToArray<float>();

@@ -45,8 +45,8 @@ internal sealed class TrainerHardExamples : IDisposable
     /// <summary>The last snapshot written, or null.</summary>
     public HardExamplePayload? LastSnapshot { get; private set; }
 
-    /// <summary>The first step whose samples are tracked.</summary>
-    public long StartStep => _startStep;
+    /// <summary>Whether the samples of <paramref name="step"/> are tracked (from the start step on).</summary>
+    public bool Tracks(long step) => step >= _startStep;
 
     /// <summary>Opens hard_examples.jsonl in the run directory (keeping lines up to <paramref name="keepUpToStep"/> on resume).</summary>
     public void OpenLog(string runDirectory, long? keepUpToStep)
@@ -55,14 +55,13 @@ internal sealed class TrainerHardExamples : IDisposable
         _snapshots = new StepJsonLinesFile(Path.Combine(runDirectory, LogFileName), keepUpToStep);
     }
 
-    /// <summary>Offers a micro-batch's rows with supervised targets.</summary>
+    /// <summary>Offers a micro-batch's rows with supervised targets (call it for steps it <see cref="Tracks"/>).</summary>
     /// <param name="step">The 1-based step being computed.</param>
     /// <param name="batch">The micro-batch.</param>
     /// <param name="rowLoss">(Rows) masked mean cross-entropy per row.</param>
     /// <param name="rowTargets">(Rows) supervised targets per row.</param>
     public void Observe(long step, EpisodeBatch batch, ReadOnlySpan<float> rowLoss, ReadOnlySpan<float> rowTargets)
     {
-        if (step < _startStep) return;
         var rows = new List<int>(batch.Rows);
         for (var r = 0; r < batch.Rows; r++)
         {
@@ -90,7 +89,7 @@ internal sealed class TrainerHardExamples : IDisposable
     /// <returns>The snapshot, or null when none was due.</returns>
     public HardExamplePayload? AfterStep(long step, long maxSteps)
     {
-        if (step < _startStep || !(Tracker.IsLogStep(step) || step == maxSteps)) return null;
+        if (!Tracks(step) || !(Tracker.IsLogStep(step) || step == maxSteps)) return null;
         var payload = Tracker.Snapshot(step);
         LastSnapshot = payload;
         if (_snapshots is not null)
