@@ -169,7 +169,12 @@ public sealed class TinyGpt : Module, ILogitsModel
         Eval();
         using var noGrad = new NoGradScope();
         using var generator = Generator.Create(options.Seed, Device);
-        var sequence = prompt.To(Device, ScalarType.Int64).Clone().DetachFromDisposeScope();
+        Tensor sequence;                                                                   // (B, T0 + step)
+        using (new DisposeScope())
+        {
+            sequence = prompt.To(Device, ScalarType.Int64).Clone().DetachFromDisposeScope();
+        }
+
         Tensor? finished = null;
         try
         {
@@ -213,7 +218,7 @@ public sealed class TinyGpt : Module, ILogitsModel
                 if (finished is not null && finished.All().Item<bool>()) break;
             }
 
-            return sequence.MoveToOuterScope();
+            return sequence.AttachToCurrentScope();
         }
         catch
         {

@@ -12,6 +12,9 @@ public partial class Tensor : IDisposable
 {
     private IntPtr _handle;
 
+    /// <summary>Where this tensor was created, while <see cref="TensorLeakTrace.Enabled"/> (otherwise null).</summary>
+    private readonly System.Diagnostics.StackTrace? _creation = TensorLeakTrace.CaptureIfEnabled();
+
     /// <summary>Takes ownership of a native handle and registers the tensor with the current dispose scope.</summary>
     internal Tensor(IntPtr handle)
         : this(handle, registerInScope: true)
@@ -82,6 +85,19 @@ public partial class Tensor : IDisposable
         return this;
     }
 
+    /// <summary>Registers a tensor that no scope owns with the dispose scope open on this thread (if any), as if it had
+    /// just been created there: for results built outside every scope that are handed to the caller.</summary>
+    /// <returns>This tensor.</returns>
+    internal Tensor AttachToCurrentScope()
+    {
+        if (OwningScope is null)
+        {
+            DisposeScope.Current?.Add(this);
+        }
+
+        return this;
+    }
+
     /// <summary>Removes this tensor from every dispose scope: the caller now owns it and must dispose it.</summary>
     /// <returns>This tensor.</returns>
     public Tensor DetachFromDisposeScope()
@@ -98,10 +114,19 @@ public partial class Tensor : IDisposable
     /// <param name="disposing">True from <see cref="Dispose()"/>, false from the finalizer.</param>
     protected virtual void Dispose(bool disposing)
     {
+        if (!disposing && _handle != IntPtr.Zero && _creation is not null)
+        {
+            TensorLeakTrace.Report(Describe(), _creation);
+        }
+
         var h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
         if (h != IntPtr.Zero)
         {
             NativeMethods.msft_tensor_free(h);
+            if (!disposing)
+            {
+                TensorCounters.CountFinalized();
+            }
         }
     }
 

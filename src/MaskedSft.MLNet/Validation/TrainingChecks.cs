@@ -84,8 +84,8 @@ public static class TrainingChecks
         using var data = Generator.Create(o.Seed + 1);
         using var mask = MakeMask(o.BatchSize, p, t, useMask);
         var (poolX, poolY) = Episodes(o, data, o.TrainingEpisodes);
-        poolX.DetachFromDisposeScope();
-        poolY.DetachFromDisposeScope();
+        using var ownedPoolX = poolX;
+        using var ownedPoolY = poolY;
         var losses = new List<double>(o.Steps);
         for (var step = 0; step < o.Steps; step++)
         {
@@ -114,25 +114,26 @@ public static class TrainingChecks
         var others = logits.Narrow(1, 0, p - 1).MaskedFill(isResponse, double.NegativeInfinity); // (N, P-1, V)
         var promptLoss = TorchOps.CrossEntropy(others.Reshape(-1, v), poolY.Narrow(1, 0, p - 1).Reshape(-1)).Item<double>();
         using var evalData = Generator.Create(o.Seed + 2);
-        var (ex, _) = Episodes(o, evalData, o.EvaluationPrompts);
+        var (ex, ey) = Episodes(o, evalData, o.EvaluationPrompts);
+        using var ownedEx = ex;
+        ey.Dispose();
         var generated = model.Generate(ex.Narrow(1, 0, p), GenerationOptions.Greedy(r)).Narrow(1, p, r);
         var accuracy = generated.Eq((long)o.ResponseToken).To(ScalarType.Float64).Mean().Item<double>();
         var final = losses.Skip(Math.Max(0, losses.Count - 10)).Average();
-        poolX.Dispose();
-        poolY.Dispose();
         return new MaskedPatternRun(useMask, losses[0], final, responseLoss, promptLoss, rawPromptLoss, accuracy, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>x (N, T) = episode[:-1], y (N, T) = episode[1:], episodes = P random tokens (never the response token)
-    /// then R response tokens.</summary>
+    /// then R response tokens. The caller owns both tensors (no scope does).</summary>
     private static (Tensor X, Tensor Y) Episodes(MaskedPatternOptions o, Generator g, int n)
     {
+        using var scope = new DisposeScope();
         var drawn = TorchOps.RandInt(0, o.Model.VocabSize - 1, [n, o.PromptLength], g);
         var prompts = drawn.Add(drawn.Ge((long)o.ResponseToken).To(ScalarType.Int64));       // skip the response token
         var responses = TorchOps.Full([n, o.ResponseLength], o.ResponseToken, ScalarType.Int64);
         var episode = TorchOps.Cat([prompts, responses], 1);                                  // (N, P + R)
         var length = o.PromptLength + o.ResponseLength;
-        return (episode.Narrow(1, 0, length - 1), episode.Narrow(1, 1, length - 1));
+        return (episode.Narrow(1, 0, length - 1).DetachFromDisposeScope(), episode.Narrow(1, 1, length - 1).DetachFromDisposeScope());
     }
 
     /// <summary>(B, T) mask: 1 on targets P-1.. (the response tokens as targets), or everywhere without the mask.</summary>

@@ -21,7 +21,7 @@ public sealed class EpisodeBatchTensorsTests
     {
         using var temp = new TempDirectory();
         var batch = RlBatch(temp);
-        var live = TensorCounters.Live;
+        var live = TensorCounters.SettledLive();
 
         using (var scope = new DisposeScope())
         {

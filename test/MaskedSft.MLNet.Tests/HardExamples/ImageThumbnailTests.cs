@@ -74,12 +74,14 @@ public sealed class ImageThumbnailTests
     public void Resize_LeaksNoTensors()
     {
         using var input = Image(50, 50);
-        long live = TensorCounters.Live;
-        for (int i = 0; i < 20; i++)
-        {
-            _ = ImageThumbnail.EncodePng(input);
-        }
-
-        Assert.AreEqual(live, TensorCounters.Live);
+        TensorLeakAssert.LeaksNothing(
+            () =>
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    _ = ImageThumbnail.EncodePng(input);
+                }
+            },
+            "EncodePng");
     }
 }

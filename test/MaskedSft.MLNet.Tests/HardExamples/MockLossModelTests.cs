@@ -87,7 +87,7 @@ public sealed class MockLossModelTests
         var source = new MockEpisodeSource(Data);
         using var model = new MockLossModel(Data, seed: 1);
         using var optimizer = new MaskedSft.MLNet.Torch.Optim.AdamW(model.NamedParameters(), learningRate: 1e-2);
-        long live = TensorCounters.Live;
+        long live = TensorCounters.SettledLive();
         double first = 0, last = 0;
         for (int step = 0; step < 40; step++)
         {

@@ -20,7 +20,7 @@ public sealed class MockTrainingRunTests
     {
         using var dir = new TempDirectory();
         var output = new StringWriter();
-        long live = TensorCounters.Live;
+        long live = TensorCounters.SettledLive();
         var result = new MockTrainingRun(Small(dir.Path), output).Run();
         var text = output.ToString();
         Assert.IsTrue(result.Success, result.FailureReason + "\n" + text);

@@ -113,6 +113,31 @@ public sealed class TinyGptTests
     }
 
     [TestMethod]
+    public void Generate_WithoutCallerScope_LeaksNoTensors()
+    {
+        using var model = new TinyGpt(Small, seed: 8);
+        _ = model.Generate([1], GenerationOptions.Greedy(1)); // builds the model's cached causal mask, which lives as long as the model
+        TensorLeakAssert.LeaksNothing(() => model.Generate([4, 5, 6], GenerationOptions.Greedy(5)), "Generate(ids)");
+        TensorLeakAssert.LeaksNothing(() => model.Generate([4, 5], new GenerationOptions { MaxNewTokens = 0 }), "Generate(ids), no new tokens");
+        TensorLeakAssert.LeaksNothing(
+            () =>
+            {
+                using var prompt = Tensor.FromArray(new long[] { 1, 2, 3, 4 }, 2, 2);
+                using var output = model.Generate(prompt, new GenerationOptions { MaxNewTokens = 4, Temperature = 1, StopToken = 3, Seed = 2 });
+                Assert.AreEqual(2, output.Size(0));
+            },
+            "Generate(tensor) with the caller disposing the result");
+        TensorLeakAssert.LeaksNothing(
+            () =>
+            {
+                using var scope = new DisposeScope();
+                var output = model.Generate(Tensor.FromArray(new long[] { 1, 2 }, 1, 2), GenerationOptions.Greedy(3));
+                Assert.AreSame(scope, output.OwningScope, "the result joins the caller's scope");
+            },
+            "Generate(tensor) inside a caller scope");
+    }
+
+    [TestMethod]
     public void SaveWeights_Load_SameLogitsAndConfig()
     {
         using var scope = new DisposeScope();

@@ -14,7 +14,7 @@ public sealed class SafetensorsTensorIOTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("tensors.safetensors");
-        long live = TensorCounters.Live;
+        long live = TensorCounters.SettledLive();
         using (var scope = new DisposeScope())
         {
             using var gen = Generator.Create(5);
@@ -130,7 +130,7 @@ public sealed class SafetensorsTensorIOTests
 
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^4]);
-        long live = TensorCounters.Live;
+        long live = TensorCounters.SettledLive();
         var ex = Assert.Throws<SafetensorsFormatException>(() => SafetensorsTensorIO.Load(path));
         StringAssert.Contains(ex.Message, "cut.safetensors");
         Assert.AreEqual(live, TensorCounters.Live);

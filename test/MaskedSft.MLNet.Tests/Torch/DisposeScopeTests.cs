@@ -10,7 +10,7 @@ public sealed class DisposeScopeTests
     [TestMethod]
     public void Dispose_FreesEveryTensorCreatedInside()
     {
-        var baseline = TensorCounters.Live;
+        var baseline = TensorCounters.SettledLive();
         Tensor a, b;
         using (var scope = new DisposeScope())
         {
@@ -29,7 +29,7 @@ public sealed class DisposeScopeTests
     [TestMethod]
     public void MoveToOuterScope_KeepsTensorAliveUntilOuterEnds()
     {
-        var baseline = TensorCounters.Live;
+        var baseline = TensorCounters.SettledLive();
         using (var outer = new DisposeScope())
         {
             Tensor kept;
@@ -51,7 +51,7 @@ public sealed class DisposeScopeTests
     [TestMethod]
     public void DetachFromDisposeScope_CallerOwnsTheTensor()
     {
-        var baseline = TensorCounters.Live;
+        var baseline = TensorCounters.SettledLive();
         Tensor owned;
         using (var scope = new DisposeScope())
         {
@@ -82,7 +82,7 @@ public sealed class DisposeScopeTests
     [TestMethod]
     public void Peak_TracksHighestLiveCount()
     {
-        var baseline = TensorCounters.Live;
+        var baseline = TensorCounters.SettledLive();
         TensorCounters.ResetPeak();
         using (var scope = new DisposeScope())
         {
@@ -106,5 +106,55 @@ public sealed class DisposeScopeTests
         inner.Dispose();
         Assert.IsTrue(t.IsDisposed);
         Assert.IsNull(DisposeScope.Current);
+    }
+
+    [TestMethod]
+    public void Finalizer_FreesForgottenTensor_AndCountsIt()
+    {
+        long live = TensorCounters.SettledLive();
+        long finalized = TensorCounters.Finalized;
+        Forget();
+        Assert.AreEqual(live + 1, TensorCounters.Live, "the forgotten tensor holds its handle until a GC runs");
+        Assert.AreEqual(live, TensorCounters.SettledLive(), "the finalizer frees it");
+        Assert.AreEqual(finalized + 1, TensorCounters.Finalized, "and counts it as a leak");
+
+        using (TorchOps.Ones([2]))
+        {
+        }
+
+        _ = TensorCounters.SettledLive();
+        Assert.AreEqual(finalized + 1, TensorCounters.Finalized, "a disposed tensor is not counted");
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void Forget() => _ = TorchOps.Ones([3]);
+    }
+
+    [TestMethod]
+    public void LeakTrace_Enabled_RecordsWhereTheForgottenTensorWasCreated()
+    {
+        bool was = TensorLeakTrace.Enabled;
+        _ = TensorCounters.SettledLive();
+        TensorLeakTrace.Clear();
+        try
+        {
+            TensorLeakTrace.Enabled = true;
+            ForgetTraced();
+            TensorLeakTrace.Enabled = false;
+            _ = TensorCounters.SettledLive();
+            var leak = TensorLeakTrace.RecentLeaks.Single();
+            StringAssert.StartsWith(leak, "[2, 5] Float32 cpu created at:");
+            var frames = leak.Split('\n').Skip(1).Select(l => l.Trim()).ToArray();
+            int caller = Array.FindIndex(frames, f => f.Contains(nameof(ForgetTraced), StringComparison.Ordinal));
+            Assert.IsGreaterThan(0, caller, "the code that created the tensor is on the stack");
+            Assert.IsTrue(frames[..caller].All(f => f.StartsWith("at MaskedSft.MLNet.Torch.TorchOps.", StringComparison.Ordinal)), "above it only the creating TorchOps calls, not the tracer or a constructor: " + string.Join(" | ", frames[..caller]));
+        }
+        finally
+        {
+            TensorLeakTrace.Enabled = was;
+            TensorLeakTrace.Clear();
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void ForgetTraced() => _ = TorchOps.Zeros([2, 5]);
     }
 }

@@ -147,7 +147,16 @@ public sealed class ModuleTests
         {
             using var scope = new DisposeScope();
             RegisterParameter("w", new Parameter(TorchOps.Ones([1])));
-            RegisterParameter("w", new Parameter(TorchOps.Ones([1])));
+            using var second = new Parameter(TorchOps.Ones([1]));
+            try
+            {
+                RegisterParameter("w", second);
+            }
+            catch
+            {
+                Dispose(); // the constructor fails: nobody else can dispose what it registered
+                throw;
+            }
         }
     }
 }

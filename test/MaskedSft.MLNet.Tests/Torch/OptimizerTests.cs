@@ -12,7 +12,8 @@ public sealed class OptimizerTests
     [TestMethod]
     public void LearningRate_SetBetweenSteps_ChangesTheUpdate()
     {
-        using var p = new Parameter(TorchOps.Zeros([1]).DetachFromDisposeScope());
+        using var scope = new DisposeScope();
+        using var p = new Parameter(TorchOps.Zeros([1]));
         using var sgd = new SGD([p], learningRate: 0.1);
         Assert.AreEqual(0.1, sgd.LearningRate);
         p.Grad = TorchOps.Ones([1]);
@@ -27,8 +28,9 @@ public sealed class OptimizerTests
     [TestMethod]
     public void ParameterGroups_HaveTheirOwnWeightDecay()
     {
-        using var decayed = new Parameter(TorchOps.Ones([1]).DetachFromDisposeScope());
-        using var plain = new Parameter(TorchOps.Ones([1]).DetachFromDisposeScope());
+        using var scope = new DisposeScope();
+        using var decayed = new Parameter(TorchOps.Ones([1]));
+        using var plain = new Parameter(TorchOps.Ones([1]));
         using var adamw = new AdamW([("decayed", decayed)], learningRate: 0.1, weightDecay: 0.5);
         adamw.AddParameterGroup([("plain", plain)], weightDecay: 0.0);
         Assert.AreEqual(2, adamw.GroupCount);
@@ -145,11 +147,12 @@ public sealed class OptimizerTests
         using var fc2 = new Linear(16, 1, generator: g);
         using var optimizer = new AdamW([.. fc1.NamedParameters().Select(p => ("fc1." + p.Name, p.Parameter)), .. fc2.NamedParameters().Select(p => ("fc2." + p.Name, p.Parameter))], learningRate: 1e-2);
         using var x = TorchOps.Randn([32, 8], g).DetachFromDisposeScope();
-        using var y = x.Sum(1, keepDim: true).Sin().DetachFromDisposeScope();
+        using var sum = x.Sum(1, keepDim: true);
+        using var y = sum.Sin();
 
         // One warm-up step creates the optimizer state (moments), which lives as long as the optimizer.
         Step();
-        var baseline = TensorCounters.Live;
+        var baseline = TensorCounters.SettledLive();
         TensorCounters.ResetPeak();
         float first = 0, last = 0;
         for (var step = 0; step < 1000; step++)

@@ -38,4 +38,11 @@ public sealed class SeedTrainingSuiteTests
     // The seed uses GPT-2's 50304; here 512 keeps the two 200-step runs at a few seconds on a 2-core CI machine (with 50304
     // the LM head and AdamW over its 6.4M embedding values dominate: minutes). Nothing in the check depends on V.
     private const int VocabSize = 512;
+
+    [TestMethod]
+    public void MaskedPatternLearning_ShortRun_LeaksNoTensors()
+    {
+        var options = new MaskedPatternOptions { Model = GptConfig.Small with { BlockSize = 16, VocabSize = 64, Layers = 1 }, BatchSize = 4, Steps = 3, TrainingEpisodes = 8, EvaluationPrompts = 4 };
+        TensorLeakAssert.LeaksNothing(() => TrainingChecks.MaskedPatternLearning(options, TestContext.CancellationToken), "MaskedPatternLearning");
+    }
 }
