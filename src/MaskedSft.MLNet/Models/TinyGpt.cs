@@ -209,7 +209,7 @@ public sealed class TinyGpt : Module, ILogitsModel
                     var nowFinished = next.Eq((long)stop);
                     var merged = finished is null ? nowFinished : finished.LogicalOr(nowFinished);
                     finished?.Dispose();
-                    finished = merged.MoveToOuterScope().DetachFromDisposeScope();
+                    finished = merged.DetachFromDisposeScope();
                 }
 
                 var grown = TorchOps.Cat([sequence, next], 1).DetachFromDisposeScope();

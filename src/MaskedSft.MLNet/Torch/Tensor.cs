@@ -32,7 +32,7 @@ public partial class Tensor : IDisposable
         _handle = handle;
         if (registerInScope)
         {
-            DisposeScope.Current?.Add(this);
+            AttachToCurrentScope();
         }
     }
 
@@ -114,7 +114,7 @@ public partial class Tensor : IDisposable
     /// <param name="disposing">True from <see cref="Dispose()"/>, false from the finalizer.</param>
     protected virtual void Dispose(bool disposing)
     {
-        if (!disposing && _handle != IntPtr.Zero && _creation is not null)
+        if (!disposing && !IsDisposed && _creation is not null)
         {
             TensorLeakTrace.Report(Describe(), _creation);
         }
