@@ -147,14 +147,15 @@ public sealed class ModuleTests
         {
             using var scope = new DisposeScope();
             RegisterParameter("w", new Parameter(TorchOps.Ones([1])));
-            using var second = new Parameter(TorchOps.Ones([1]));
+            var second = new Parameter(TorchOps.Ones([1]));
             try
             {
                 RegisterParameter("w", second);
             }
             catch
             {
-                Dispose(); // the constructor fails: nobody else can dispose what it registered
+                second.Dispose(); // not registered: still the constructor's
+                Dispose();        // the constructor fails: nobody else can dispose what it registered
                 throw;
             }
         }
