@@ -13,10 +13,7 @@ internal static class SpanConversions
     /// <param name="destination">At least as long as <paramref name="source"/>.</param>
     public static void Widen(ReadOnlySpan<ushort> source, Span<long> destination)
     {
-        if (destination.Length < source.Length)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, source {source.Length}.", nameof(destination));
-        }
+        RequireRoom(source.Length, destination.Length);
 
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref Unsafe.As<long, ulong>(ref MemoryMarshal.GetReference(destination));
@@ -48,10 +45,7 @@ internal static class SpanConversions
     /// <param name="destination">At least as long as <paramref name="source"/>.</param>
     public static void Widen(ReadOnlySpan<uint> source, Span<long> destination)
     {
-        if (destination.Length < source.Length)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, source {source.Length}.", nameof(destination));
-        }
+        RequireRoom(source.Length, destination.Length);
 
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref Unsafe.As<long, ulong>(ref MemoryMarshal.GetReference(destination));
@@ -78,10 +72,7 @@ internal static class SpanConversions
     /// <param name="destination">At least as long as <paramref name="source"/>.</param>
     public static void ToSingle(ReadOnlySpan<byte> source, Span<float> destination)
     {
-        if (destination.Length < source.Length)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, source {source.Length}.", nameof(destination));
-        }
+        RequireRoom(source.Length, destination.Length);
 
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
@@ -105,6 +96,15 @@ internal static class SpanConversions
         for (; i < n; i++)
         {
             Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, i);
+        }
+    }
+
+    /// <summary>Throws unless the destination holds at least as many elements as the source.</summary>
+    private static void RequireRoom(int sourceLength, int destinationLength)
+    {
+        if (destinationLength < sourceLength)
+        {
+            throw new ArgumentException($"destination holds {destinationLength} elements, source {sourceLength}.", "destination");
         }
     }
 }
