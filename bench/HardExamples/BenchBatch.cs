@@ -1,7 +1,7 @@
 // The IHardExampleBatch of one benchmark step: decodes action-token rows and optionally PNG-encodes pooled 64x64 images.
 using MaskedSft.MLNet.HardExamples;
-using MaskedSft.MLNet.HardExamples.Imaging;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Testing.Imaging;
+using MaskedSft.Torch;
 
 namespace MaskedSft.Bench.HardExamples;
 

@@ -1,7 +1,7 @@
 // The benchmark's input: per-step losses and key ids, action-token rows and 64x64 images, shared with the Python side via files.
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.Bench.HardExamples;
 

@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Text.Json;
 using MaskedSft.Bench.HardExamples;
 using MaskedSft.MLNet.HardExamples;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 const int batch = 256;
 const int capacity = 50;

@@ -6,7 +6,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MaskedSft.Bench;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 var options = Options.Parse(args);
 var device = Device.Parse(options.Device);

@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Text.Json;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
 
 var options = BenchOptions.Parse(args);
 TorchOps.SetNumThreads(options.Threads);

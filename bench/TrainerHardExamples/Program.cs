@@ -3,7 +3,7 @@ using System.Globalization;
 using MaskedSft.Bench.TrainerHardExamples;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 var o = BenchOptions.Parse(args);
 TorchOps.SetNumThreads(o.Threads);

@@ -4,7 +4,7 @@ using System.Text.Json;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.IO;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.Bench.TrainerHardExamples;

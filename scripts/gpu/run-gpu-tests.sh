@@ -22,7 +22,7 @@ TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
   python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda, "gpus", torch.cuda.device_count())'
-  cmake -S src/MaskedSft.Native -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release \
+  cmake -S src/MaskedSft.Torch/Native -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release \
     && cmake --build /tmp/nb -j"$(nproc)"
 } > "$out/native-build.log" 2>&1
 build=$?

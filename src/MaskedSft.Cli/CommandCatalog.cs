@@ -17,7 +17,7 @@ internal static class CommandCatalog
         yield return PrepareCommand.Create();
         yield return InspectCommand.Create();
         yield return TokenizeCommand.Create();
-        yield return ValidateCommand.Create();
+        yield return CheckCommand.Create();
         yield return TrainCommand.Create();
         yield return DoctorCommand.Create();
     }

@@ -1,5 +1,5 @@
 // Test helper: runs code and asserts it left no native tensor alive and none for the finalizer to free.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests;
 

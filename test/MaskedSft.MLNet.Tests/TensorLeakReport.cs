@@ -1,5 +1,5 @@
 // At the end of the test run: how many tensors the suite leaked to the finalizer, and (when traced) where they came from.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests;
 

@@ -1,6 +1,6 @@
 // The demo's model: Linear(1, hidden) -> GELU -> Linear(hidden, 1).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.Examples.MlpDemo;
 

@@ -5,8 +5,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using MaskedSft.Examples.MlpDemo;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
 
 var steps = 2000;
 var device = Device.Auto;

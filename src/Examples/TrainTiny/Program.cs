@@ -6,9 +6,10 @@ using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
-using MaskedSft.MLNet.Validation;
+using MaskedSft.MLNet.Doctor;
+using MaskedSft.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = JobOptions.Parse(args);
@@ -69,7 +70,7 @@ var generation = Report.GreedyAnswers(model, corpus, options.ValidationEpisodes,
 var scores = model.Transform(data, DatasetSplit.Validation);
 var (assistantLoss, userLoss) = Report.LossByRole(data.Dataset, scores);
 model.Model.Eval();
-var kit = ValidationSuite.Run(model.Model);
+var kit = CheckSuite.Run(model.Model);
 foreach (var line in Report.Examples(generation, 3)) Console.WriteLine("      " + line);
 Console.WriteLine();
 

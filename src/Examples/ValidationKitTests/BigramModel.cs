@@ -1,6 +1,6 @@
 // "The user's model": a bigram language model with its own masked loss, built directly on the tensor API.
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.Examples.ValidationKitTests;
 

@@ -1,6 +1,6 @@
 // The kit's checks use libtorch from one thread at a time here, with one intra-op thread (tiny models on a small CI box
 // run faster that way, and other test projects may be running beside this one).
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 [assembly: DoNotParallelize]

@@ -70,7 +70,7 @@ internal static class DatasetCommand
             var errors = EpisodeDataset.Verify(path, limit);
             if (errors.Count == 0)
             {
-                using var dataset = EpisodeDataset.Open(path, EpisodeValidation.Structure);
+                using var dataset = EpisodeDataset.Open(path, EpisodeVerification.Structure);
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"OK: {path} is a valid episode dataset (format v{dataset.Header.FormatVersion}, {dataset.EpisodeCount:N0} episodes, {dataset.TokenCount:N0} tokens)."));

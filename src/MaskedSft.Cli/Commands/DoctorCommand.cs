@@ -1,7 +1,9 @@
 // `maskedsft doctor --data DIR [--block-size T] [--checkpoint DIR]`: cheap checks of training data and checkpoints.
 using System.CommandLine;
 using MaskedSft.MLNet.Data;
-using MaskedSft.MLNet.Validation;
+using MaskedSft.MLNet.Doctor;
+using MaskedSft.MLNet.Models;
+using MaskedSft.Testing;
 
 namespace MaskedSft.Cli.Commands;
 
@@ -38,14 +40,14 @@ internal static class DoctorCommand
                 return 2;
             }
 
-            var results = new List<ValidationCheckResult>();
+            var results = new List<CheckResult>();
             if (dataDir is not null)
             {
                 try
                 {
                     using var dataset = EpisodeDataset.Open(dataDir.FullName);
                     output.WriteLine($"data: {dataset.DirectoryPath} ({dataset.EpisodeCount:N0} episodes), block size {blockSize}");
-                    results.AddRange(DataChecks.RunAll(dataset, blockSize).Results);
+                    results.AddRange(DatasetDoctor.RunAll(dataset, blockSize).Results);
                 }
                 catch (EpisodeDatasetException e)
                 {
@@ -57,10 +59,10 @@ internal static class DoctorCommand
             if (checkpointDir is not null)
             {
                 output.WriteLine($"checkpoint: {checkpointDir.FullName}");
-                results.Add(CheckpointChecks.Contents(checkpointDir.FullName));
+                results.Add(CheckpointDoctor.Contents(checkpointDir.FullName));
             }
 
-            var report = new ValidationReport(results);
+            var report = new CheckReport(results);
             output.WriteLine();
             output.Write(report.ToTable());
             output.WriteLine(report.AllPassed ? "DOCTOR: no problem found" : "DOCTOR: problems found");

@@ -44,7 +44,7 @@ internal static class InspectCommand
             int index = parseResult.GetValue(episode);
             try
             {
-                using var dataset = EpisodeDataset.Open(path, EpisodeValidation.Structure);
+                using var dataset = EpisodeDataset.Open(path, EpisodeVerification.Structure);
                 if (index < 0 || index >= dataset.EpisodeCount)
                 {
                     error.WriteLine($"error: --episode {index} is out of range; {path} has {dataset.EpisodeCount} episodes (0 to {dataset.EpisodeCount - 1}).");

@@ -1,6 +1,6 @@
 // `maskedsft mock-train` and `maskedsft mock-hard-examples`: the mock training harness and the focused hard-example check.
 using System.CommandLine;
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.Cli.Commands;
 

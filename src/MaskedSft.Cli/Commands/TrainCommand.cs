@@ -6,7 +6,7 @@ using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tokenizers;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.Cli.Commands;
 

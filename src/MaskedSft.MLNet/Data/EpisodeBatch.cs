@@ -1,5 +1,5 @@
 // One loader batch in pinned, contiguous buffers: inputs X and targets Y (int64), loss mask and advantages (float32), row metadata.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Data;
 

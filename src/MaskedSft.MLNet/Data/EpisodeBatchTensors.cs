@@ -1,5 +1,5 @@
 // An EpisodeBatch copied into libtorch tensors on a device: X, Y (int64), and the loss mask and advantages (float32) when present.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Data;
 

@@ -93,7 +93,7 @@ public sealed class EpisodeDataset : IDisposable
 
     /// <summary>Opens and validates a dataset directory.</summary>
     /// <param name="path">The dataset directory.</param>
-    /// <param name="validation">How much to check; <see cref="EpisodeValidation.Full"/> scans the content once.</param>
+    /// <param name="validation">How much to check; <see cref="EpisodeVerification.Full"/> scans the content once.</param>
     /// <returns>The opened dataset; dispose it to unmap the files.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="EpisodeDatasetException">
@@ -101,10 +101,10 @@ public sealed class EpisodeDataset : IDisposable
     /// an index entry out of bounds, a token not below the vocabulary size, a mask byte not 0/1, a non-finite advantage...
     /// The exception names the file, the episode, the offset, and gives a hint.
     /// </exception>
-    public static EpisodeDataset Open(string path, EpisodeValidation validation = EpisodeValidation.Full)
+    public static EpisodeDataset Open(string path, EpisodeVerification validation = EpisodeVerification.Full)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var validator = new EpisodeDatasetValidator(path, maxErrors: 1, checkContent: validation == EpisodeValidation.Full);
+        var validator = new EpisodeDatasetVerifier(path, maxErrors: 1, checkContent: validation == EpisodeVerification.Full);
         var files = validator.Run();
         if (files is null)
         {
@@ -124,7 +124,7 @@ public sealed class EpisodeDataset : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxErrors);
-        var validator = new EpisodeDatasetValidator(path, maxErrors, checkContent: true);
+        var validator = new EpisodeDatasetVerifier(path, maxErrors, checkContent: true);
         validator.Run()?.Dispose();
         return validator.Errors;
     }

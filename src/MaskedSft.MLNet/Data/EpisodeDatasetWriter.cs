@@ -405,7 +405,7 @@ public sealed class EpisodeDatasetWriter : IDisposable
             throw new ArgumentException($"episode {episode}, token {currentLength + bad}: mask value {mask[bad]}; mask bytes must be 0 or 1.", nameof(mask));
         }
 
-        bad = EpisodeDatasetValidator.IndexOfNonFinite(advantages);
+        bad = EpisodeDatasetVerifier.IndexOfNonFinite(advantages);
         if (bad >= 0)
         {
             throw new ArgumentException($"episode {episode}, token {currentLength + bad}: advantage {advantages[bad]} is not finite.", nameof(advantages));

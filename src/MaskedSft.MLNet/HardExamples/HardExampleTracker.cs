@@ -3,6 +3,8 @@ using System.Text.Json;
 
 using MaskedSft.MLNet.IO;
 
+using MaskedSft.Torch.IO;
+
 namespace MaskedSft.MLNet.HardExamples;
 
 /// <summary>

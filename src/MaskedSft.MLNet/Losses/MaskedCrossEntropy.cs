@@ -1,5 +1,5 @@
 // Masked cross-entropy on aligned tensors: sum(CE * mask) / sum(mask), exactly 0 (with zero gradients) for an empty mask.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Losses;
 

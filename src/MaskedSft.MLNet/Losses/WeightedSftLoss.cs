@@ -1,5 +1,5 @@
 // Token-level advantage-weighted SFT loss (Atropos style): label shift, loss mask, ignore index, advantages, aggregation.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Losses;
 

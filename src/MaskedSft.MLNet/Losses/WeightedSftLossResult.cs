@@ -1,5 +1,5 @@
 // The outputs of WeightedSftLoss: the loss, the weighted per-token losses, the effective mask and the advantages used.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Losses;
 

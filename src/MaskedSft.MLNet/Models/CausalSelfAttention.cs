@@ -1,6 +1,6 @@
 // Multi-head causal self-attention with a fused q,k,v projection (nanoGPT's CausalSelfAttention).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Models;
 

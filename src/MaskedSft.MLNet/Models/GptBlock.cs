@@ -1,6 +1,6 @@
 // One pre-LayerNorm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Models;
 

@@ -1,6 +1,6 @@
 // LayerNorm with an optional bias (nanoGPT's LayerNorm; PyTorch 1.13's nn.LayerNorm cannot drop only the bias).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Models;
 

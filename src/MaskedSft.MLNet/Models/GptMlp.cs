@@ -1,6 +1,6 @@
 // The feed-forward part of a transformer block: Linear(C, 4C), exact GELU, Linear(4C, C) (nanoGPT's MLP).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Models;
 

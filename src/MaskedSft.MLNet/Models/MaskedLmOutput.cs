@@ -1,5 +1,5 @@
 // The outputs of TinyGpt's masked-loss forward: the loss plus what the trainer's metrics need.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Models;
 

@@ -1,5 +1,5 @@
 // A plain container module (nanoGPT's `transformer` dict and `h` list) so parameter names get nanoGPT's dotted paths.
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Models;
 

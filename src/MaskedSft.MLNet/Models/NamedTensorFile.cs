@@ -1,6 +1,6 @@
 // Saves and loads named float32/int64 tensors as safetensors (bridge between Tensor and the byte-level safetensors API).
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Models;
 

@@ -1,10 +1,9 @@
 // A small GPT (nanoGPT's architecture): token + learned position embeddings, pre-LN blocks, tied LM head, generation.
 using System.Text.Json;
 using MaskedSft.MLNet.Losses;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
-using MaskedSft.MLNet.Torch.Safetensors;
-using MaskedSft.MLNet.Validation;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Models;
 

@@ -1,5 +1,5 @@
 // The entry point of the estimator API (ML.NET's MLContext in spirit): seed, device, logging, and the catalogs.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Pipelines;
 

@@ -3,8 +3,10 @@ using System.Text.Json;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.IO;
 using MaskedSft.MLNet.Models;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
+
+using MaskedSft.Torch.IO;
 
 namespace MaskedSft.MLNet.Pipelines;
 

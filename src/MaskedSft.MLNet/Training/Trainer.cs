@@ -4,9 +4,9 @@ using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Optim;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Training;
 

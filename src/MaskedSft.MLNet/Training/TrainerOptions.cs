@@ -2,7 +2,7 @@
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Training;
 

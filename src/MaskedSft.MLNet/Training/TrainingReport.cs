@@ -5,6 +5,8 @@ using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.IO;
 using MaskedSft.MLNet.Models;
 
+using MaskedSft.Torch.IO;
+
 namespace MaskedSft.MLNet.Training;
 
 /// <summary>

@@ -1,6 +1,6 @@
 // EpisodeBatch.ToTensors: shapes, dtypes, exact values on the CPU, partial batches, and (GPU category) the same on CUDA.
 using MaskedSft.MLNet.Data;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Data;
 

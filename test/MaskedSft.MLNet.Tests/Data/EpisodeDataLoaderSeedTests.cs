@@ -1,6 +1,6 @@
 // The seed suite's seven episode data loader tests: detection, initialisation, shapes, mask, determinism, padding, no-mask mode.
 using MaskedSft.MLNet.Data;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Data;
 

@@ -251,7 +251,7 @@ public sealed class EpisodeDatasetBadInputTests
         var path = WriteFive(temp);
         EpisodeFixtures.Patch(Path.Combine(path, "mask.bin"), 13, [2]);
 
-        using var dataset = EpisodeDataset.Open(path, EpisodeValidation.Structure);
+        using var dataset = EpisodeDataset.Open(path, EpisodeVerification.Structure);
 
         Assert.AreEqual(2, dataset.GetMask(13, 1)[0]);
     }

@@ -1,6 +1,6 @@
 // Helpers of the hard-example tests: batches over the mock tokenizer that count payload fetches, fixture paths.
 using MaskedSft.MLNet.HardExamples;
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 

@@ -1,7 +1,7 @@
 // ImageThumbnail: libtorch resize equals PyTorch's F.interpolate (area and bilinear), PNG decodes to 64x64x3, bad shapes rejected.
 using System.Text.Json;
-using MaskedSft.MLNet.HardExamples.Imaging;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Testing.Imaging;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 

@@ -1,5 +1,5 @@
 // MockEpisodeSource: determinism from the seed, random access by step, repeated keys with repeated content, shapes and masks.
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 

@@ -1,6 +1,6 @@
 // MockLossModel: content-determined loss distribution, determinism, real gradients into every parameter.
-using MaskedSft.MLNet.Mock;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Testing.Mock;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 
@@ -86,7 +86,7 @@ public sealed class MockLossModelTests
     {
         var source = new MockEpisodeSource(Data);
         using var model = new MockLossModel(Data, seed: 1);
-        using var optimizer = new MaskedSft.MLNet.Torch.Optim.AdamW(model.NamedParameters(), learningRate: 1e-2);
+        using var optimizer = new MaskedSft.Torch.Optim.AdamW(model.NamedParameters(), learningRate: 1e-2);
         long live = TensorCounters.SettledLive();
         double first = 0, last = 0;
         for (int step = 0; step < 40; step++)

@@ -1,5 +1,5 @@
 // MockTokenizer: exact round trip of vocabulary text, deterministic hashing of unknown words, readable decoding.
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 

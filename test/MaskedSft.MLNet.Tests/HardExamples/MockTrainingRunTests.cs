@@ -1,8 +1,8 @@
 // Mock training end to end: loss falls, hard examples logged, checkpoint saved, reloaded and verified; failures exit non-zero.
-using MaskedSft.MLNet.Mock;
+using MaskedSft.Testing.Mock;
 using MaskedSft.MLNet.Tests.Safetensors;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 
@@ -88,7 +88,7 @@ public sealed class MockTrainingRunTests
         var data = new MockEpisodeSourceOptions { BatchSize = 8, Seed = 1 };
         using var model = new MockLossModel(data, 1);
         using var optimizer = new AdamW(model.NamedParameters());
-        var ex = Assert.Throws<MaskedSft.MLNet.Torch.Safetensors.SafetensorsFormatException>(() => MockCheckpoint.Load(result.CheckpointPath!, model, optimizer));
+        var ex = Assert.Throws<MaskedSft.Torch.Safetensors.SafetensorsFormatException>(() => MockCheckpoint.Load(result.CheckpointPath!, model, optimizer));
         StringAssert.Contains(ex.Message, "model.safetensors");
         File.Delete(Path.Combine(result.CheckpointPath!, "trainer_state.json"));
         Assert.Throws<InvalidDataException>(() => MockCheckpoint.Load(result.CheckpointPath!, model, optimizer));

@@ -1,6 +1,6 @@
 // PNG encoder and decoder: CRC-32, round trips for every channel count, PIL-written files, corruption, 64x64x3 thumbnails.
 using System.Text.Json;
-using MaskedSft.MLNet.HardExamples.Imaging;
+using MaskedSft.Testing.Imaging;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
 

@@ -1,7 +1,7 @@
 // Masked cross-entropy against the PyTorch reference (Fixtures/Losses/masked_ce.json) and its edge cases.
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Tests.Models;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Losses;
 

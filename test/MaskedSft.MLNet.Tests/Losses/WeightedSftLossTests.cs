@@ -2,7 +2,7 @@
 using System.Text.Json;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Tests.Models;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Losses;
 

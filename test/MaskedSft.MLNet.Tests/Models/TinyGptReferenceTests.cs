@@ -2,7 +2,7 @@
 using System.Text.Json;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Losses;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Models;
 

@@ -1,6 +1,6 @@
 // Every kind of malformed safetensors file raises SafetensorsFormatException naming the file, the tensor and the problem.
 using System.Buffers.Binary;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Tests.Safetensors;
 

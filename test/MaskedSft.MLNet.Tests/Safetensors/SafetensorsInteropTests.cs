@@ -1,7 +1,7 @@
 // Interop with the Python `safetensors` package: a fixture it wrote reads back exactly, and our writer's fixture stays current.
 using System.Buffers.Binary;
 using System.Text.Json;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Tests.Safetensors;
 

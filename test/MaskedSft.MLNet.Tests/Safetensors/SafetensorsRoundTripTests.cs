@@ -2,7 +2,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Tests.Safetensors;
 

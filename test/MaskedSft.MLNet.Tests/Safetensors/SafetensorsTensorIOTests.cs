@@ -1,7 +1,7 @@
 // Tensor <-> safetensors adapter: round trips of every dtype, the Python-written fixture as tensors, identical bytes to the raw writer.
 using System.Text.Json;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Tests.Safetensors;
 

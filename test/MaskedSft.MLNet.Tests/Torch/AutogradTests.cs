@@ -1,5 +1,5 @@
 // Tests of autograd plumbing: backward, grad accumulation, zero_grad, detach, no-grad scopes, gradient clipping.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

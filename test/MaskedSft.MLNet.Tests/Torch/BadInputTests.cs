@@ -1,5 +1,5 @@
 // Bad input never crashes the process: libtorch errors surface as TorchException naming the operation and the shapes.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

@@ -1,5 +1,5 @@
 // Tests of DisposeScope ownership rules and of the native live/peak tensor counters.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 
@@ -146,7 +146,7 @@ public sealed class DisposeScopeTests
             var frames = leak.Split('\n').Skip(1).Select(l => l.Trim()).ToArray();
             int caller = Array.FindIndex(frames, f => f.Contains(nameof(ForgetTraced), StringComparison.Ordinal));
             Assert.IsGreaterThan(0, caller, "the code that created the tensor is on the stack");
-            Assert.IsTrue(frames[..caller].All(f => f.StartsWith("at MaskedSft.MLNet.Torch.TorchOps.", StringComparison.Ordinal)), "above it only the creating TorchOps calls, not the tracer or a constructor: " + string.Join(" | ", frames[..caller]));
+            Assert.IsTrue(frames[..caller].All(f => f.StartsWith("at MaskedSft.Torch.TorchOps.", StringComparison.Ordinal)), "above it only the creating TorchOps calls, not the tracer or a constructor: " + string.Join(" | ", frames[..caller]));
         }
         finally
         {

@@ -1,5 +1,5 @@
 // Autograd of every differentiable operation matches central finite differences in float64 (relative error < 1e-6).
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

@@ -1,5 +1,5 @@
 // Tests of seeded generators: reproducible streams, independence from the global seed, state save/restore.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

@@ -1,8 +1,8 @@
 // GPU tests (TestCategory "GPU"): CUDA tensors, autograd and optimizer steps on CUDA against CPU, bf16 matmul accuracy.
 // Without CUDA they are reported skipped, never passed. Run them on the GPU machine with scripts/gpu/run-gpu-tests.sh.
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
+using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

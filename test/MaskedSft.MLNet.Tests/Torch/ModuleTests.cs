@@ -1,6 +1,6 @@
 // Tests of Module: named parameters, train/eval, moves, loading, and the built-in layers.
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

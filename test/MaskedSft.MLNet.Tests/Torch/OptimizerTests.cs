@@ -1,7 +1,7 @@
 // Tests of AdamW/SGD beyond parity: learning-rate control, groups, state export/import, and a 1,000-step leak check.
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Nn;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
+using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

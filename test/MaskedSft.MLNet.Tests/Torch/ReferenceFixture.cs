@@ -1,6 +1,6 @@
 // Loads Fixtures/Torch/ops_reference.json (written by scripts/reference/torch_ops_reference.py) into tensors.
 using System.Text.Json;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

@@ -1,5 +1,5 @@
 // MSTest condition that runs a test only where CUDA is available; elsewhere the test is reported skipped (NotExecuted).
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

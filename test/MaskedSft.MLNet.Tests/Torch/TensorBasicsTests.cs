@@ -1,5 +1,5 @@
 // Tests of tensor creation, data exchange, metadata, arithmetic and conversions through the native layer.
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

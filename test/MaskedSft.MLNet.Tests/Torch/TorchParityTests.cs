@@ -1,6 +1,6 @@
 // Parity with PyTorch 1.13: every operation on the fixture's inputs matches the reference outputs within 1e-6.
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Optim;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Tests.Torch;
 

@@ -3,7 +3,7 @@
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Torch;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Training;

@@ -39,7 +39,7 @@ public sealed class TrainerResumeTests : TrainingTestClass<TrainerResumeTests>
         }
 
         // Poison the default RNG and build everything anew: nothing may carry over but the checkpoint.
-        MaskedSft.MLNet.Torch.TorchOps.ManualSeed(424242);
+        MaskedSft.Torch.TorchOps.ManualSeed(424242);
         using var resumedModel = new TinyGpt(config, seed: 999);
         using (var resumed = new Trainer(resumedModel, Fixture.Dataset, options with { OutputDirectory = resumedDir }))
         {

@@ -2,8 +2,8 @@
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Losses;
-using MaskedSft.MLNet.Torch;
-using MaskedSft.MLNet.Torch.Safetensors;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Safetensors;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Training;

@@ -2,7 +2,7 @@
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Training;
 

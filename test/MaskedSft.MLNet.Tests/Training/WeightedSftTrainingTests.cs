@@ -4,7 +4,7 @@ using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tests.Validation;
-using MaskedSft.MLNet.Torch;
+using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
 
 namespace MaskedSft.MLNet.Tests.Training;

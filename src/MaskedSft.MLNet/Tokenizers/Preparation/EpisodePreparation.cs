@@ -125,7 +125,7 @@ public static class EpisodePreparation
             writer.Complete();
         }
 
-        using var dataset = EpisodeDataset.Open(options.OutputPath, EpisodeValidation.Structure);
+        using var dataset = EpisodeDataset.Open(options.OutputPath, EpisodeVerification.Structure);
         stats.TrainEpisodes = dataset.Header.TrainEpisodeCount;
         stats.ValidationEpisodes = dataset.Header.ValidationEpisodeCount;
         return stats;

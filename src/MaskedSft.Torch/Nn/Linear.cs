@@ -1,0 +1,55 @@
+// Fully connected layer y = x W^T + b, initialized as PyTorch's nn.Linear.
+namespace MaskedSft.Torch.Nn;
+
+/// <summary>y = x W^T + b with W (out, in) and b (out); weights and bias start uniform in ±1/sqrt(in) (as nn.Linear).</summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    /// <param name="hasBias">Whether to add a bias.</param>
+    /// <param name="generator">Generator for the initial values (the default one when null).</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="device">Parameter device (CPU when null).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A feature count is not positive.</exception>
+    public Linear(long inFeatures, long outFeatures, bool hasBias = true, Generator? generator = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inFeatures);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outFeatures);
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        var bound = 1.0 / Math.Sqrt(inFeatures);
+        using var scope = new DisposeScope();
+        Weight = RegisterParameter("weight", new Parameter(Uniform([outFeatures, inFeatures], bound, generator, dtype, device)));
+        if (hasBias)
+        {
+            Bias = RegisterParameter("bias", new Parameter(Uniform([outFeatures], bound, generator, dtype, device)));
+        }
+    }
+
+    /// <summary>Input features.</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output features.</summary>
+    public long OutFeatures { get; }
+
+    /// <summary>The weight (out, in).</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>The bias (out), or null.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>Applies the layer.</summary>
+    /// <param name="input">(..., in).</param>
+    /// <returns>(..., out).</returns>
+    /// <exception cref="TorchException">The last dimension is not <see cref="InFeatures"/>.</exception>
+    public override Tensor Forward(Tensor input) => TorchOps.Linear(input, Weight, Bias);
+
+    /// <summary>Values uniform in [-bound, bound).</summary>
+    internal static Tensor Uniform(ReadOnlySpan<long> shape, double bound, Generator? generator, ScalarType dtype, Device? device)
+    {
+        var u = TorchOps.Rand(shape, generator, ScalarType.Float32, device ?? generator?.Device);
+        var scaled = (u * (2 * bound)) - bound;
+        return dtype == ScalarType.Float32 ? scaled : scaled.To(dtype);
+    }
+}
