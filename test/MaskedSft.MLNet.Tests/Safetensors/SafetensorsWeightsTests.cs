@@ -64,6 +64,36 @@ public sealed class SafetensorsWeightsTests
     }
 
     [TestMethod]
+    [DataRow("llama-gqa-sharded", "BF16", 3)]
+    [DataRow("qwen3", "F16", 1)]
+    [DataRow("qwen2", "F32", 1)]
+    public void Open_FolderSavedByTransformers_ReadsEveryTensorAsFloat32(string folder, string dtype, int files)
+    {
+        // Fixtures/HfModels: written by transformers' save_pretrained (scripts/reference/hf_models_reference.py).
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "HfModels", folder);
+        Assert.IsTrue(Directory.Exists(path), $"fixture '{path}' is missing");
+        using var weights = SafetensorsWeights.Open(path);
+        Assert.HasCount(files, weights.Files);
+        if (weights.Index is not null)
+        {
+            Assert.AreEqual(weights.Index.TotalSize, weights.TotalBytes, "index total_size = sum of the tensors' bytes");
+        }
+
+        Assert.IsTrue(weights.TensorNames.All(n => weights.GetInfo(n).DType.HeaderCode() == dtype), $"{folder} is {dtype} on disk");
+        TensorLeakAssert.LeaksNothing(() =>
+        {
+            foreach (var name in weights.TensorNames)
+            {
+                using var scope = new DisposeScope();
+                var t = weights.ReadTensor(name, dtype: ScalarType.Float32);
+                var widened = weights.ReadTensor(name).To(ScalarType.Float32);
+                Assert.IsTrue(t.Eq(widened).All().Item<bool>(), $"{name}: converting while reading = converting afterwards");
+                Assert.IsTrue(t.IsFinite().All().Item<bool>(), name);
+            }
+        }, "reading a transformers folder");
+    }
+
+    [TestMethod]
     public void Open_IndexPathOrShardPath_OpensTheSameTensors()
     {
         using var byIndex = SafetensorsWeights.Open(Path.Combine(ShardedFolder, "model.safetensors.index.json"));
