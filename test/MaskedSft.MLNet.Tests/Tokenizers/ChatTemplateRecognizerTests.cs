@@ -2,6 +2,7 @@
 // wrapping lacks: Qwen3's think handling, Qwen2.5's default system message, Llama 3.1's system preamble, date and JSON tool
 // results; an edited template is refused with a hint, never rendered with a guess.
 using System.Text.Json;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Templates;
 
@@ -12,11 +13,11 @@ public sealed class ChatTemplateRecognizerTests
 {
     private static string FixtureTemplate(string folder)
     {
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelTokenizerParityTests.FixtureFolder(folder), "tokenizer_config.json")));
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelFixtures.Folder(folder), "tokenizer_config.json")));
         return config.RootElement.GetProperty("chat_template").GetString()!;
     }
 
-    private static ModelFolderTokenizer Fixture(string folder) => ModelFolderTokenizer.Load(HfModelTokenizerParityTests.FixtureFolder(folder));
+    private static ModelFolderTokenizer Fixture(string folder) => ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
 
     /// <summary>A file of .cache/tokenizers (fetched by scripts/setup.sh); the test is inconclusive without it.</summary>
     private static string Cached(string name, string file)
@@ -51,7 +52,7 @@ public sealed class ChatTemplateRecognizerTests
         // the tokenizer, so the real tokenizer must decode our rendering to exactly that text.
         var model = ModelFolderTokenizer.Load(Path.GetDirectoryName(Cached(cache, "tokenizer_config.json"))!);
         Assert.AreEqual(FixtureTemplate(fixture), model.ChatTemplateText, "the fixture uses the real template");
-        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelTokenizerParityTests.FixtureFolder(fixture), "reference.json")));
+        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelFixtures.Folder(fixture), "reference.json")));
         foreach (var chat in reference.RootElement.GetProperty("tokenizer").GetProperty("chat").EnumerateArray())
         {
             var (messages, options) = HfModelTokenizerParityTests.Chat(chat);

@@ -2,6 +2,7 @@
 // scripts/reference/hf_models_reference.py): the folder's tokenizer, its recognised chat template and apply_chat_template's
 // ids, texts, eos ids; and the loss mask of every rendered chat covers exactly the assistant turns.
 using System.Text.Json;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Templates;
 
@@ -19,16 +20,9 @@ public sealed class HfModelTokenizerParityTests
         ["llama-mqa-tied-linear", "llama3.2"],
     ];
 
-    internal static string FixtureFolder(string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "Fixtures", "HfModels", name);
-        Assert.IsTrue(Directory.Exists(folder), $"fixture folder '{folder}' is missing; see test/MaskedSft.MLNet.Tests/Fixtures/HfModels/README.md");
-        return folder;
-    }
-
     private static JsonElement Reference(string name)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureFolder(name), "reference.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelFixtures.Folder(name), "reference.json")));
         return document.RootElement.Clone();
     }
 
@@ -51,7 +45,7 @@ public sealed class HfModelTokenizerParityTests
     [DynamicData(nameof(Folders))]
     public void Load_FixtureFolder_RecognisesItsChatTemplate(string folder, string expectedTemplate)
     {
-        var model = ModelFolderTokenizer.Load(FixtureFolder(folder));
+        var model = ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
         Assert.IsNotNull(model.ChatTemplateText);
         StringAssert.Contains(model.ChatTemplateSource, "tokenizer_config.json");
         Assert.AreEqual(expectedTemplate, model.RequireChatTemplate().Name);
@@ -62,7 +56,7 @@ public sealed class HfModelTokenizerParityTests
     [DynamicData(nameof(Folders))]
     public void Render_EveryReferenceChat_IdsAndTextEqualApplyChatTemplate(string folder, string expectedTemplate)
     {
-        var model = ModelFolderTokenizer.Load(FixtureFolder(folder));
+        var model = ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
         var template = model.RequireChatTemplate();
         var chats = Reference(folder).GetProperty("tokenizer").GetProperty("chat").EnumerateArray().ToArray();
         Assert.IsGreaterThanOrEqualTo(3, chats.Length, $"{folder} ({expectedTemplate}) has reference chats");
@@ -81,7 +75,7 @@ public sealed class HfModelTokenizerParityTests
     [DynamicData(nameof(Folders))]
     public void Render_EveryReferenceChat_TrainsExactlyTheAssistantTurnsAndTheirEndOfTurn(string folder, string expectedTemplate)
     {
-        var model = ModelFolderTokenizer.Load(FixtureFolder(folder));
+        var model = ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
         var template = model.RequireChatTemplate();
         var endOfTurn = template.FormatOf(ChatRoles.Assistant)!.EndOfTurn;
         foreach (var chat in Reference(folder).GetProperty("tokenizer").GetProperty("chat").EnumerateArray())
@@ -113,7 +107,7 @@ public sealed class HfModelTokenizerParityTests
     [DynamicData(nameof(Folders))]
     public void Tokenizer_ReferenceTexts_IdsAndDecodingEqualTransformers(string folder, string expectedTemplate)
     {
-        var model = ModelFolderTokenizer.Load(FixtureFolder(folder));
+        var model = ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
         var tokenizer = Reference(folder).GetProperty("tokenizer");
         Assert.AreEqual(tokenizer.GetProperty("eos_token_id").GetInt32(), model.Tokenizer.EndOfSequenceId, expectedTemplate);
         foreach (var entry in tokenizer.GetProperty("texts").EnumerateArray())
@@ -121,6 +115,8 @@ public sealed class HfModelTokenizerParityTests
             var text = entry.GetProperty("text").GetString()!;
             var ids = entry.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             CollectionAssert.AreEqual(ids, model.Tokenizer.EncodeToIds(text), $"{folder}: {text}");
+            CollectionAssert.AreEqual(entry.GetProperty("ids_with_special_tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+                model.Tokenizer.EncodeWithSpecialTokens(text), $"{folder}: tokenizer(text) with the post-processor's special tokens");
             Assert.AreEqual(entry.GetProperty("decoded").GetString(), model.Tokenizer.Decode(ids), $"{folder}: decode");
             Assert.AreEqual(entry.GetProperty("decoded_skip_special").GetString(), model.Tokenizer.Decode(ids, skipSpecialTokens: true), $"{folder}: decode, skipping specials");
         }
@@ -130,10 +126,10 @@ public sealed class HfModelTokenizerParityTests
     [DynamicData(nameof(Folders))]
     public void Load_FixtureFolder_EndOfSequenceIdsAreGenerationConfigs(string folder, string expectedTemplate)
     {
-        var model = ModelFolderTokenizer.Load(FixtureFolder(folder));
+        var model = ModelFolderTokenizer.Load(HfModelFixtures.Folder(folder));
         var expected = Reference(folder).GetProperty("generation").GetProperty("eos_token_id").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         CollectionAssert.AreEquivalent(expected, model.EndOfSequenceIds.ToArray(), $"{folder} ({expectedTemplate})");
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureFolder(folder), "generation_config.json")));
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(HfModelFixtures.Folder(folder), "generation_config.json")));
         var eos = config.RootElement.GetProperty("eos_token_id");
         var inFileOrder = eos.ValueKind == JsonValueKind.Array ? eos.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [eos.GetInt32()];
         CollectionAssert.AreEqual(inFileOrder, model.EndOfSequenceIds.ToArray(), "the file's order is kept");

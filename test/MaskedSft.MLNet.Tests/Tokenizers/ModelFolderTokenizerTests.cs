@@ -3,6 +3,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MaskedSft.MLNet.Tests.Data;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Templates;
 
@@ -17,7 +18,7 @@ public sealed class ModelFolderTokenizerTests
         var temp = new TempDirectory();
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "generation_config.json", "config.json" })
         {
-            File.Copy(Path.Combine(HfModelTokenizerParityTests.FixtureFolder("qwen3"), file), temp.Combine(file));
+            File.Copy(Path.Combine(HfModelFixtures.Folder("qwen3"), file), temp.Combine(file));
         }
 
         return temp;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Tests.Data;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Templates;
 
@@ -34,7 +35,7 @@ public sealed class PrepareModelFolderTests
     public void Prepare_ModelFolder_UsesItsTokenizerAndRecognisedTemplate(string folder, string templateName)
     {
         using var temp = new TempDirectory();
-        var modelDir = HfModelTokenizerParityTests.FixtureFolder(folder);
+        var modelDir = HfModelFixtures.Folder(folder);
         var output = temp.Combine("sft");
         var (exit, stdout, stderr) = CliRunner.Run("prepare", "--input", Write(temp, ChatLines()), "--tokenizer", modelDir, "--val-fraction", "0", "--out", output);
         Assert.AreEqual(0, exit, stderr);
@@ -60,7 +61,7 @@ public sealed class PrepareModelFolderTests
         Directory.CreateDirectory(modelDir);
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
         {
-            File.Copy(Path.Combine(HfModelTokenizerParityTests.FixtureFolder("qwen3"), file), Path.Combine(modelDir, file));
+            File.Copy(Path.Combine(HfModelFixtures.Folder("qwen3"), file), Path.Combine(modelDir, file));
         }
 
         var config = Path.Combine(modelDir, "tokenizer_config.json");
@@ -84,7 +85,7 @@ public sealed class PrepareModelFolderTests
     public void Prepare_ReasoningContentAndThinkingOff_RendersReasoningAndLeavesTheEmptyBlockUntrained()
     {
         using var temp = new TempDirectory();
-        var modelDir = HfModelTokenizerParityTests.FixtureFolder("qwen3");
+        var modelDir = HfModelFixtures.Folder("qwen3");
         var input = Write(temp,
         [
             JsonSerializer.Serialize(new { messages = new object[] { new { role = "user", content = "3*3?" }, new { role = "assistant", content = "9", reasoning_content = "three threes" } } }),
@@ -105,13 +106,13 @@ public sealed class PrepareModelFolderTests
     {
         using var temp = new TempDirectory();
         var calls = JsonSerializer.Serialize(new { messages = new object[] { new { role = "user", content = "Weather?" }, new { role = "assistant", content = "", tool_calls = new[] { new { function = new { name = "w", arguments = "{}" } } } } } });
-        var (exit, _, stderr) = CliRunner.Run("prepare", "--input", Write(temp, [calls]), "--tokenizer", HfModelTokenizerParityTests.FixtureFolder("qwen3"), "--out", temp.Combine("a"));
+        var (exit, _, stderr) = CliRunner.Run("prepare", "--input", Write(temp, [calls]), "--tokenizer", HfModelFixtures.Folder("qwen3"), "--out", temp.Combine("a"));
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "chat.jsonl:1");
         StringAssert.Contains(stderr, "tool_calls");
 
         var reasoning = JsonSerializer.Serialize(new { messages = new object[] { new { role = "user", content = "Hi" }, new { role = "assistant", content = "Hello", reasoning_content = "greet" } } });
-        (exit, _, stderr) = CliRunner.Run("prepare", "--input", Write(temp, [reasoning]), "--tokenizer", HfModelTokenizerParityTests.FixtureFolder("qwen2"), "--out", temp.Combine("b"));
+        (exit, _, stderr) = CliRunner.Run("prepare", "--input", Write(temp, [reasoning]), "--tokenizer", HfModelFixtures.Folder("qwen2"), "--out", temp.Combine("b"));
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "reasoning_content");
         StringAssert.Contains(stderr, "qwen2.5");
