@@ -329,7 +329,7 @@ public sealed class Trainer : IDisposable
         {
             CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
         }
-        catch (InvalidDataException e)
+        catch (SafetensorsTensorException e)
         {
             throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
         }
