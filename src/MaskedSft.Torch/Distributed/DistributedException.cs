@@ -78,7 +78,7 @@ public sealed class DistributedException : Exception
                 ? "another rank's process ended or closed its connection; its output says why."
                 : "check that every rank runs the same collectives in the same order with matching tensors.";
         var message = string.Create(CultureInfo.InvariantCulture,
-            $"rank {rank} of {worldSize} ({backend.ToString().ToLowerInvariant()}): {operation} failed after {elapsed.TotalSeconds:0.0} s (timeout {timeout.TotalSeconds:0.#} s): {native.TrimEnd()} Hint: {hint}");
+            $"rank {rank} of {worldSize} ({backend.ToString().ToLowerInvariant()}): {operation} failed after {elapsed.TotalSeconds:0.0} s (timeout {timeout.TotalSeconds:0.#} s): {native.TrimEnd().TrimEnd('.')}. Hint: {hint}");
         return new DistributedException(message, rank, worldSize, operation, elapsed, timeout, native);
     }
 
