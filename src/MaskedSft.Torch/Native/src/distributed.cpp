@@ -8,17 +8,24 @@
 //   - 2.2+: ProcessGroupNCCL::shutdown() exists and should be called before destruction (2.x warns otherwise).
 //   - 2.x renamed NCCL_BLOCKING_WAIT to TORCH_NCCL_BLOCKING_WAIT (both are set, never overriding the user's choice).
 //   - TCPStoreOptions::numWorkers is c10::optional in 1.13, std::optional in 2.x (assigned, never named).
-// USE_C10D_GLOO / USE_C10D_NCCL are defined by CMakeLists.txt when the gloo / NCCL headers are found.
+//   - ProcessGroupGloo::Options::threads defaults to 2 in 1.13 but is left unset by newer 2.x: always set here.
+// CMakeLists.txt defines MSFT_C10D_GLOO / MSFT_C10D_NCCL (with c10d's own USE_C10D_GLOO / USE_C10D_NCCL, which the
+// headers test) only when it found the gloo / NCCL headers: libtorch's CMake targets may define USE_C10D_* by
+// themselves (Debian's does for Gloo) whether or not those headers are installed.
 #include "msft.h"
 
-#include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/Types.hpp>
 
-#ifdef USE_C10D_GLOO
+#ifdef MSFT_C10D_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#ifdef USE_C10D_NCCL
+#ifdef MSFT_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -70,13 +77,13 @@ msft_dist_group& group_ref(msft_process_group g) {
   return *g;
 }
 
-#ifdef USE_C10D_NCCL
+#ifdef MSFT_C10D_NCCL
 // Sets an environment variable for native readers (NCCL, c10d) unless the user already set it. .NET's
 // Environment.SetEnvironmentVariable does not reach getenv() on Linux, so this has to happen here.
 void default_env(const char* name, const char* value) { setenv(name, value, /*overwrite=*/0); }
 #endif
 
-#ifdef USE_C10D_GLOO
+#ifdef MSFT_C10D_GLOO
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
@@ -206,10 +213,10 @@ void check_same_shape(msft_dist_group& g, const at::Tensor& input) {
 
 // 1 when the backend (0 gloo, 1 nccl) is compiled into this native library, else 0. Never fails.
 MSFT_EXPORT int32_t msft_dist_backend_available(int32_t backend) {
-#ifdef USE_C10D_GLOO
+#ifdef MSFT_C10D_GLOO
   if (backend == kGloo) return 1;
 #endif
-#ifdef USE_C10D_NCCL
+#ifdef MSFT_C10D_NCCL
   if (backend == kNccl) return 1;
 #endif
   return 0;
@@ -260,14 +267,15 @@ MSFT_EXPORT msft_process_group msft_dist_create(int32_t backend, const char* mas
     options.timeout = group->timeout;
     group->store = c10::make_intrusive<c10d::TCPStore>(std::string(master_addr), options);
     group->store->setTimeout(group->timeout);
-#ifdef USE_C10D_GLOO
+#ifdef MSFT_C10D_GLOO
     if (backend == kGloo) {
       auto gloo = c10d::ProcessGroupGloo::Options::create(group->timeout);
       gloo->devices.push_back(gloo_device(master_addr));
+      gloo->threads = 2;  // what torch.distributed passes (2 per device); newer 2.x no longer defaults it in Options
       group->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, rank, world_size, gloo);
     }
 #endif
-#ifdef USE_C10D_NCCL
+#ifdef MSFT_C10D_NCCL
     if (backend == kNccl) {
       // Blocking waits turn a stuck or failed collective into an exception from wait() within the timeout (instead of
       // the watchdog tearing the process down); NVLink multicast stays off (see issue 16).
@@ -289,7 +297,7 @@ MSFT_EXPORT msft_process_group msft_dist_create(int32_t backend, const char* mas
 MSFT_EXPORT void msft_dist_free(msft_process_group g) {
   if (g == nullptr) return;
   try {
-#if defined(USE_C10D_NCCL) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2))
+#if defined(MSFT_C10D_NCCL) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2))
     if (g->backend == kNccl && g->pg.get() != nullptr) {
       static_cast<c10d::ProcessGroupNCCL*>(g->pg.get())->shutdown();
     }
