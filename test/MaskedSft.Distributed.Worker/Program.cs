@@ -1,8 +1,9 @@
 // Child program of the distributed tests: joins the group from torchrun's environment and runs one scenario.
 //   collectives --out DIR      every collective on the inputs of CollectiveInputs; writes DIR/rank{R}.json
 //   fail --victim R --mode kill|hang --timeout-seconds S
-//                              rank R kills itself (SIGKILL) or hangs after the rendezvous; the others run an
-//                              all-reduce that must fail: they print the DistributedException and exit 3
+//                              after a barrier and a pause (so the others are past the barrier), rank R kills
+//                              itself (SIGKILL) or hangs; the others run all-reduces that must fail: they print the
+//                              DistributedException and exit 3
 //   echo [--exit-code C --failing-rank R --others-sleep S]
 //                              prints a line to stdout and to stderr; rank R (every rank when -1) exits with C, the
 //                              others sleep S seconds and exit 0 (launch tests)
@@ -91,6 +92,8 @@ static int Fail(int victim, string mode, int timeoutSeconds)
     group.Barrier();
     if (group.Rank == victim)
     {
+        // A rank that leaves the barrier first could die while a peer is still reading the barrier's last message.
+        Thread.Sleep(TimeSpan.FromSeconds(1));
         Console.WriteLine($"rank {victim}: {(mode == "kill" ? "killing myself" : "hanging")}");
         if (mode == "kill")
         {
@@ -105,7 +108,8 @@ static int Fail(int victim, string mode, int timeoutSeconds)
     var t = TorchOps.Ones([1000]);
     try
     {
-        for (var i = 0; i < 100; i++)
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(timeoutSeconds * 2))
         {
             group.AllReduce(t);
         }
