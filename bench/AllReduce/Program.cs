@@ -34,6 +34,8 @@ Report("MaskedSft.Torch.Distributed", ours, elements, options.World);
 Report("torch.distributed (Python)", torch, elements, options.World);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"ratio (ours / PyTorch): fastest {ours.Min() / torch.Min():F2}, median {Median(ours) / Median(torch):F2} (lower is better)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"binding cost per call (local world of one, no transport, 148 tensors): {BindingMicroseconds():F1} µs"));
 return 0;
 
 static void Report(string side, List<double> times, long elements, int world)
@@ -82,6 +84,24 @@ static List<double> Measure(BenchOptions o, bool python)
 
     using var doc = JsonDocument.Parse(outputs[0].Result.Trim().Split('\n')[^1]);
     return [.. doc.RootElement.GetProperty("times_ms").EnumerateArray().Select(e => e.GetDouble())];
+}
+
+// What the managed API and the native entry cost per bucketed all-reduce without any transport: a local world of one
+// (argument checks, handle marshalling, the operation's description for errors), median of 200 calls.
+static double BindingMicroseconds()
+{
+    using var group = ProcessGroup.Create(new ProcessGroupOptions());
+    using var scope = new DisposeScope();
+    var tensors = Gpt2Gradients.Shapes().Select(s => TorchOps.Zeros(s)).ToList();
+    var times = new List<double>();
+    for (var i = 0; i < 220; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        group.AllReduce(tensors, ReduceOp.Average);
+        if (i >= 20) times.Add(watch.Elapsed.TotalMilliseconds * 1e3);
+    }
+
+    return Median(times);
 }
 
 static int FreePort()
