@@ -22,5 +22,6 @@ internal static class CommandCatalog
         yield return CheckCommand.Create();
         yield return TrainCommand.Create();
         yield return DoctorCommand.Create();
+        yield return LaunchCommand.Create();
     }
 }
