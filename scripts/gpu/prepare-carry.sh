@@ -20,7 +20,7 @@ fi
 
 # The CPU build of the native layer satisfies the build here (it is replaced on the GPU machine).
 dotnet build src/MaskedSft.MLNet -c Release -nologo -v q
-native="$repo/src/MaskedSft.MLNet/obj/native/Release"
+native="$repo/src/MaskedSft.Torch/obj/native/Release"
 
 rm -rf "$carry/tests" "$carry/bench"
 dotnet publish test/MaskedSft.MLNet.Tests -c Release -nologo -v q -p:MaskedSftTestRunner=true -p:SatelliteResourceLanguages=en \
