@@ -11,42 +11,31 @@ public sealed class PretrainedModelLoaderTests
     [TestMethod]
     public void Load_ConfigWithMoreLayers_MissingTensorNamedWithShape()
     {
-        var folder = WithConfigEdit("qwen2", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3");
-        try
+        WithEditedConfig("qwen2", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3", folder =>
         {
             var e = Assert.ThrowsExactly<SafetensorsTensorException>(() => PretrainedCausalLm.Load(folder));
             Assert.AreEqual("model.layers.2.self_attn.q_proj.weight", e.TensorName);
             StringAssert.Contains(e.Message, "[64, 64]");
             StringAssert.Contains(e.Message, "missing");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
     public void Load_OtherIntermediateSize_MisShapedTensorExpectedAndActual()
     {
-        var folder = WithConfigEdit("qwen2", "\"intermediate_size\": 160", "\"intermediate_size\": 150");
-        try
+        WithEditedConfig("qwen2", "\"intermediate_size\": 160", "\"intermediate_size\": 150", folder =>
         {
             var e = Assert.ThrowsExactly<SafetensorsTensorException>(() => PretrainedCausalLm.Load(folder));
             Assert.AreEqual("model.layers.0.mlp.gate_proj.weight", e.TensorName);
             StringAssert.Contains(e.Message, "[160, 64]");
             StringAssert.Contains(e.Message, "[150, 64]");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
     public void Load_FewerLayers_UnusedTensorsListedOrRejected()
     {
-        var folder = WithConfigEdit("qwen2", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1");
-        try
+        WithEditedConfig("qwen2", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1", folder =>
         {
             using (var model = PretrainedCausalLm.Load(folder))
             {
@@ -57,27 +46,18 @@ public sealed class PretrainedModelLoaderTests
             var e = Assert.ThrowsExactly<SafetensorsTensorException>(() => PretrainedCausalLm.Load(folder, new PretrainedModelOptions { RejectUnexpectedTensors = true }));
             StringAssert.Contains(e.Message, "does not use");
             StringAssert.Contains(e.Message, "model.layers.1.");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
     public void Load_UntiedConfigOverTiedWeights_HeadMissingWithTieHint()
     {
-        var folder = WithConfigEdit("qwen2", "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
-        try
+        WithEditedConfig("qwen2", "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false", folder =>
         {
             var e = Assert.ThrowsExactly<SafetensorsTensorException>(() => PretrainedCausalLm.Load(folder));
             Assert.AreEqual("lm_head.weight", e.TensorName);
             StringAssert.Contains(e.Message, "tie_word_embeddings");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
@@ -98,13 +78,22 @@ public sealed class PretrainedModelLoaderTests
         Assert.ThrowsExactly<DirectoryNotFoundException>(() => PretrainedCausalLm.Load("/nonexistent/model-folder"));
     }
 
-    private static string WithConfigEdit(string fixture, string from, string to)
+    /// <summary>Runs <paramref name="test"/> on a temporary copy of a fixture whose config.json has <paramref name="from"/>
+    /// replaced by <paramref name="to"/>; the copy is deleted afterwards.</summary>
+    private static void WithEditedConfig(string fixture, string from, string to, Action<string> test)
     {
         var folder = HfModelFixtures.CopyToTemp(fixture);
-        var path = Path.Combine(folder, "config.json");
-        var text = File.ReadAllText(path);
-        Assert.IsTrue(text.Contains(from, StringComparison.Ordinal), $"{fixture}/config.json has no '{from}'");
-        File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
-        return folder;
+        try
+        {
+            var path = Path.Combine(folder, "config.json");
+            var text = File.ReadAllText(path);
+            Assert.IsTrue(text.Contains(from, StringComparison.Ordinal), $"{fixture}/config.json has no '{from}'");
+            File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
+            test(folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
