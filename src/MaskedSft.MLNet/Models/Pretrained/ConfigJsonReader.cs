@@ -114,6 +114,14 @@ internal sealed class ConfigJsonReader(string filePath, string hint)
         throw Error(name, $"expected a non-empty list of class names, found {node.ToJsonString()}.");
     }
 
+    /// <summary>Token ids as transformers writes eos_token_id: null when none, a number when one, else a list.</summary>
+    public static JsonNode? IntOrIntListNode(IReadOnlyList<int> ids) => ids.Count switch
+    {
+        0 => null,
+        1 => JsonValue.Create(ids[0]),
+        _ => new JsonArray(ids.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
+    };
+
     /// <summary>Formats a number for messages.</summary>
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -102,12 +102,7 @@ public sealed record GenerationConfig
     {
         var o = Source?.DeepClone() as JsonObject ?? [];
         o["bos_token_id"] = BosTokenId;
-        o["eos_token_id"] = EosTokenIds.Count switch
-        {
-            0 => null,
-            1 => JsonValue.Create(EosTokenIds[0]),
-            _ => new JsonArray(EosTokenIds.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
-        };
+        o["eos_token_id"] = ConfigJsonReader.IntOrIntListNode(EosTokenIds);
         o["pad_token_id"] = PadTokenId;
         o["do_sample"] = DoSample;
         if (DoSample || Source?.ContainsKey("temperature") == true) o["temperature"] = Temperature;

@@ -32,12 +32,7 @@ internal static class PretrainedLmConfigWriter
         if (c.Architecture == PretrainedArchitecture.Llama) o["mlp_bias"] = c.MlpBias;
         if (c.Architecture != PretrainedArchitecture.Llama) o["use_sliding_window"] = false;
         o["bos_token_id"] = c.BosTokenId;
-        o["eos_token_id"] = c.EosTokenIds.Count switch
-        {
-            0 => null,
-            1 => JsonValue.Create(c.EosTokenIds[0]),
-            _ => new JsonArray(c.EosTokenIds.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
-        };
+        o["eos_token_id"] = ConfigJsonReader.IntOrIntListNode(c.EosTokenIds);
         o["pad_token_id"] = c.PadTokenId;
         o["use_cache"] = true;
 

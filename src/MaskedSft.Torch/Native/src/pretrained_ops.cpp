@@ -56,18 +56,30 @@ at::Tensor call_block(int64_t fn, int64_t state, const std::vector<at::Tensor>& 
   return result;
 }
 
+// The block's inputs in their original order: input, then the extras with undefined tensors where an extra was absent
+// (presence bit i set = extra i given). Only defined tensors pass through autograd: libtorch 2.x rejects undefined ones.
+std::vector<at::Tensor> with_absent(const at::Tensor& input, const std::vector<at::Tensor>& given, int64_t presence,
+                                    int64_t count) {
+  std::vector<at::Tensor> all{input};
+  size_t next = 0;
+  for (int64_t i = 0; i < count; ++i) all.push_back((presence >> i) & 1 ? given.at(next++) : at::Tensor());
+  return all;
+}
+
 // Recomputes the block in backward instead of keeping its activations (torch.utils.checkpoint with use_reentrant=True):
 // forward runs without a graph; backward reruns the block with gradients on and back-propagates through it, which
 // accumulates the block's parameter gradients and returns the gradient of the input.
 struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, at::Tensor input, at::TensorList extras, int64_t fn,
-                            int64_t state) {
-    std::vector<at::Tensor> all{input};
-    for (const auto& e : extras) all.push_back(e);
-    ctx->save_for_backward(all);
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, at::Tensor input, at::TensorList given, int64_t fn,
+                            int64_t state, int64_t presence, int64_t count) {
+    std::vector<at::Tensor> saved{input};
+    saved.insert(saved.end(), given.begin(), given.end());
+    ctx->save_for_backward(saved);
     ctx->saved_data["fn"] = fn;
     ctx->saved_data["state"] = state;
-    return call_block(fn, state, all);
+    ctx->saved_data["presence"] = presence;
+    ctx->saved_data["count"] = count;
+    return call_block(fn, state, with_absent(input, given.vec(), presence, count));
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -76,18 +88,19 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     const auto fn = ctx->saved_data["fn"].toInt();
     const auto state = ctx->saved_data["state"].toInt();
     auto input = saved[0].detach().requires_grad_(true);
-    std::vector<at::Tensor> all{input};
-    for (size_t i = 1; i < saved.size(); ++i) all.push_back(saved[i].defined() ? saved[i].detach() : at::Tensor());
+    std::vector<at::Tensor> given;
+    for (size_t i = 1; i < saved.size(); ++i) given.push_back(saved[i].detach());
     at::Tensor output;
     {
       at::AutoGradMode enable(true);
-      output = call_block(fn, state, all);
+      output = call_block(fn, state, with_absent(input, given, ctx->saved_data["presence"].toInt(),
+                                                 ctx->saved_data["count"].toInt()));
     }
     if (output.requires_grad()) torch::autograd::backward({output}, {grads[0]});
+    // One gradient per forward argument: input, each given extra, then fn, state, presence and count (none).
     torch::autograd::variable_list result{input.grad()};
     for (size_t i = 1; i < saved.size(); ++i) result.push_back(at::Tensor());
-    result.push_back(at::Tensor());  // fn
-    result.push_back(at::Tensor());  // state
+    for (int i = 0; i < 4; ++i) result.push_back(at::Tensor());
     return result;
   }
 };
@@ -131,15 +144,18 @@ MSFT_EXPORT msft_tensor msft_checkpoint(msft_block_fn fn, int64_t state, msft_te
   MSFT_GUARD(nullptr, {
     if (fn == nullptr) throw std::invalid_argument("null checkpoint block function");
     if (count < 0 || (count > 0 && extras == nullptr)) throw std::invalid_argument("bad checkpoint extras array");
-    std::vector<at::Tensor> others;
-    for (int64_t i = 0; i < count; ++i) others.push_back(extras[i] != nullptr ? *extras[i] : at::Tensor());
-    auto x = TEN(input);
-    if (!c10::GradMode::is_enabled()) {
-      std::vector<at::Tensor> all{x};
-      all.insert(all.end(), others.begin(), others.end());
-      return msft::wrap(call_block(reinterpret_cast<int64_t>(fn), state, all));
+    if (count > 62) throw std::invalid_argument("checkpoint takes at most 62 extra inputs");
+    std::vector<at::Tensor> given;
+    int64_t presence = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      if (extras[i] == nullptr) continue;
+      given.push_back(*extras[i]);
+      presence |= int64_t{1} << i;
     }
+    auto x = TEN(input);
+    const auto block = reinterpret_cast<int64_t>(fn);
+    if (!c10::GradMode::is_enabled()) return msft::wrap(call_block(block, state, with_absent(x, given, presence, count)));
     if (!x.requires_grad()) x = x.detach().requires_grad_(true);
-    return msft::wrap(CheckpointFunction::apply(x, at::TensorList(others), reinterpret_cast<int64_t>(fn), state));
+    return msft::wrap(CheckpointFunction::apply(x, at::TensorList(given), block, state, presence, count));
   })
 }
