@@ -1,4 +1,4 @@
-// Fully connected layer y = x W^T + b, initialized as PyTorch's nn.Linear.
+// Fully connected layer y = x W^T + b, initialized as PyTorch's nn.Linear, with an optional output adapter (LoRA).
 namespace MaskedSft.Torch.Nn;
 
 /// <summary>y = x W^T + b with W (out, in) and b (out); weights and bias start uniform in ±1/sqrt(in) (as nn.Linear).</summary>
@@ -39,11 +39,19 @@ public sealed class Linear : Module<Tensor, Tensor>
     /// <summary>The bias (out), or null.</summary>
     public Parameter? Bias { get; }
 
-    /// <summary>Applies the layer.</summary>
+    /// <summary>An adapter applied to every output of <see cref="Forward"/> (LoRA), or null (the default: plain
+    /// <c>x W^T + b</c>). Not owned by the layer: see <see cref="ILinearAdapter"/>.</summary>
+    public ILinearAdapter? Adapter { get; set; }
+
+    /// <summary>Applies the layer, then its <see cref="Adapter"/> when one is attached.</summary>
     /// <param name="input">(..., in).</param>
     /// <returns>(..., out).</returns>
     /// <exception cref="TorchException">The last dimension is not <see cref="InFeatures"/>.</exception>
-    public override Tensor Forward(Tensor input) => TorchOps.Linear(input, Weight, Bias);
+    public override Tensor Forward(Tensor input)
+    {
+        var output = TorchOps.Linear(input, Weight, Bias);                           // (..., out)
+        return Adapter is { } adapter ? adapter.Forward(this, input, output) : output;
+    }
 
     /// <summary>Values uniform in [-bound, bound).</summary>
     internal static Tensor Uniform(ReadOnlySpan<long> shape, double bound, Generator? generator, ScalarType dtype, Device? device)
