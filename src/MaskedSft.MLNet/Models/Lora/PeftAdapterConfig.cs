@@ -93,7 +93,8 @@ internal static class PeftAdapterConfig
         }
     }
 
-    /// <summary>Writes the config with peft's field names and defaults, keys sorted and indented as peft writes them.</summary>
+    /// <summary>Writes the config with the field names and defaults of peft 0.18 (older versions ignore fields they do not
+    /// know, with a warning), keys sorted and indented as peft writes them.</summary>
     /// <param name="path">The file (written atomically).</param>
     /// <param name="config">The settings.</param>
     /// <param name="targets">The adapted modules' paths, written as target_modules when the selection is all-linear
@@ -102,11 +103,14 @@ internal static class PeftAdapterConfig
     {
         var fields = new SortedDictionary<string, Action<Utf8JsonWriter>>(StringComparer.Ordinal)
         {
+            ["alora_invocation_tokens"] = w => w.WriteNullValue(),
             ["alpha_pattern"] = w => WriteMap(w, config.AlphaPattern, (w2, v) => WriteNumber(w2, v)),
+            ["arrow_config"] = w => w.WriteNullValue(),
             ["auto_mapping"] = w => w.WriteNullValue(),
             ["base_model_name_or_path"] = w => WriteStringOrNull(w, config.BaseModelNameOrPath),
             ["bias"] = w => w.WriteStringValue("none"),
             ["corda_config"] = w => w.WriteNullValue(),
+            ["ensure_weight_tying"] = w => w.WriteBooleanValue(false),
             ["eva_config"] = w => w.WriteNullValue(),
             ["exclude_modules"] = w => WriteSelector(w, config.ExcludeModules, targets: null),
             ["fan_in_fan_out"] = w => w.WriteBooleanValue(false),
@@ -127,13 +131,16 @@ internal static class PeftAdapterConfig
             ["megatron_core"] = w => w.WriteStringValue("megatron.core"),
             ["modules_to_save"] = w => w.WriteNullValue(),
             ["peft_type"] = w => w.WriteStringValue("LORA"),
+            ["qalora_group_size"] = w => w.WriteNumberValue(16),
             ["r"] = w => w.WriteNumberValue(config.Rank),
             ["rank_pattern"] = w => WriteMap(w, config.RankPattern, (w2, v) => w2.WriteNumberValue(v)),
             ["revision"] = w => w.WriteNullValue(),
             ["target_modules"] = w => WriteSelector(w, config.TargetModules, targets),
+            ["target_parameters"] = w => w.WriteNullValue(),
             ["task_type"] = w => w.WriteStringValue("CAUSAL_LM"),
             ["trainable_token_indices"] = w => w.WriteNullValue(),
             ["use_dora"] = w => w.WriteBooleanValue(false),
+            ["use_qalora"] = w => w.WriteBooleanValue(false),
             ["use_rslora"] = w => w.WriteBooleanValue(config.UseRsLora),
         };
         AtomicFile.Write(path, stream =>
