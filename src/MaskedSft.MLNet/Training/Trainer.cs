@@ -274,7 +274,7 @@ public sealed class Trainer : IDisposable
         var state = _optimizer.GetState();
         try
         {
-            NamedTensorFile.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
+            SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
         }
         finally
         {
@@ -329,7 +329,7 @@ public sealed class Trainer : IDisposable
         using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
         using (var scope = new DisposeScope())
         {
-            var state = file.Tensors.ToDictionary(t => t.Name, t => NamedTensorFile.Read(file, t.Name, Model.Device), StringComparer.Ordinal);
+            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
             _optimizer.LoadState(state);
         }
 

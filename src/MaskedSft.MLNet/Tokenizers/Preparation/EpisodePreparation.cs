@@ -71,7 +71,7 @@ public static class EpisodePreparation
         };
 
         var stats = new PreparationStatistics { HasAdvantages = withAdvantages };
-        var renderOptions = new ChatRenderOptions { TrainOn = options.TrainOn };
+        var renderOptions = new ChatRenderOptions { TrainOn = options.TrainOn, EnableThinking = options.EnableThinking, DateString = options.DateString };
         using (var writer = new EpisodeDatasetWriter(options.OutputPath, writerOptions))
         {
             using var stream = new FileStream(options.InputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
@@ -259,7 +259,31 @@ public static class EpisodePreparation
                 throw error(PreparationErrorKind.WrongType, $"{at}.content must be a string, found {Kind(content)}.");
             }
 
-            list.Add(new ChatMessage(roleName, content.GetString()!));
+            if (message.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
+                && !(toolCalls.ValueKind == JsonValueKind.Array && toolCalls.GetArrayLength() == 0))
+            {
+                throw error(PreparationErrorKind.InvalidValue, $"{at} has \"tool_calls\", which maskedsft's chat templates do not render (they would be "
+                    + "dropped from the trained text); write the calls into \"content\" as the model emits them (e.g. <tool_call>...</tool_call>).");
+            }
+
+            string? reasoning = null;
+            if (message.TryGetProperty("reasoning_content", out var reasoningElement) && reasoningElement.ValueKind != JsonValueKind.Null)
+            {
+                if (reasoningElement.ValueKind != JsonValueKind.String)
+                {
+                    throw error(PreparationErrorKind.WrongType, $"{at}.reasoning_content must be a string, found {Kind(reasoningElement)}.");
+                }
+
+                if (options.Template.Rules.Reasoning == ReasoningFormat.None)
+                {
+                    throw error(PreparationErrorKind.InvalidValue, $"{at} has \"reasoning_content\", which the template '{options.Template.Name}' does not "
+                        + "render (it would be dropped); use a template with think handling (qwen3) or put the reasoning into \"content\".");
+                }
+
+                reasoning = reasoningElement.GetString();
+            }
+
+            list.Add(new ChatMessage(roleName, content.GetString()!) { ReasoningContent = reasoning });
             i++;
         }
 

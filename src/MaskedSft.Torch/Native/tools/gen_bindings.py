@@ -10,7 +10,7 @@ SRC = ROOT / "src" / "MaskedSft.Torch" / "Native" / "src"
 OUT = ROOT / "src" / "MaskedSft.Torch" / "Interop"
 
 PARAM_TYPES = {
-    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr",
+    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr", "msft_block_fn": "IntPtr",
     "const msft_tensor*": "IntPtr*", "msft_tensor*": "IntPtr*",
     "const int64_t*": "long*", "int64_t*": "long*", "int64_t": "long",
     "int32_t": "int", "int32_t*": "int*", "uint64_t": "ulong", "uint64_t*": "ulong*",
