@@ -73,7 +73,7 @@ public sealed class LoraModel : IDisposable
     /// <returns>The LoRA model; adapters trainable, base parameters frozen.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The config is invalid, or its targets match no module of the model.</exception>
-    /// <exception cref="NotSupportedException">A target is not a Linear layer.</exception>
+    /// <exception cref="NotSupportedException">A target is not a Linear layer, or is the output head (lm_head).</exception>
     /// <exception cref="InvalidOperationException">A target layer already has an adapter.</exception>
     public static LoraModel Create(Module model, LoraConfig config, ulong seed = 0, ScalarType adapterDType = ScalarType.Float32)
     {

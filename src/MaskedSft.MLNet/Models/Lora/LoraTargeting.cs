@@ -8,7 +8,7 @@ internal static class LoraTargeting
 {
     /// <summary>The selected Linear layers with their paths, in module order.</summary>
     /// <exception cref="ArgumentException">Nothing matched, or everything matched was excluded.</exception>
-    /// <exception cref="NotSupportedException">A selected module is not a Linear layer.</exception>
+    /// <exception cref="NotSupportedException">A selected module is not a Linear layer, or is the output head lm_head.</exception>
     /// <exception cref="InvalidOperationException">A selected layer already has an adapter.</exception>
     public static List<(string Path, Linear Layer)> Resolve(Module model, LoraConfig config)
     {
@@ -32,6 +32,13 @@ internal static class LoraTargeting
                 throw new NotSupportedException(
                     $"target module '{path}' (matched by target_modules {config.TargetModules}) is a {module.GetType().Name}; LoRA adapts Linear layers only. " +
                     $"Hint: name Linear layers such as {LinearNamesHint(model)}.");
+            }
+
+            if (ModuleSelector.LastComponent(path) == "lm_head")
+            {
+                throw new NotSupportedException(
+                    $"target module '{path}' (matched by target_modules {config.TargetModules}) is the output head; LoRA on the head is not supported: " +
+                    "the losses and log-probs project through the head weight directly (only the supervised rows), past any adapter. Hint: leave lm_head out of target_modules (peft's all-linear does).");
             }
 
             if (linear.Adapter is not null)

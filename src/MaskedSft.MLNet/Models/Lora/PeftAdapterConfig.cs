@@ -126,7 +126,7 @@ internal static class PeftAdapterConfig
             ["loftq_config"] = w => { w.WriteStartObject(); w.WriteEndObject(); },
             ["lora_alpha"] = w => WriteNumber(w, config.Alpha),
             ["lora_bias"] = w => w.WriteBooleanValue(false),
-            ["lora_dropout"] = w => WriteNumber(w, config.Dropout),
+            ["lora_dropout"] = w => WriteFloat(w, config.Dropout),
             ["megatron_config"] = w => w.WriteNullValue(),
             ["megatron_core"] = w => w.WriteStringValue("megatron.core"),
             ["modules_to_save"] = w => w.WriteNullValue(),
@@ -306,6 +306,13 @@ internal static class PeftAdapterConfig
     {
         if (value is null) w.WriteNullValue();
         else w.WriteStringValue(value);
+    }
+
+    /// <summary>Writes a float as Python's json does (0.0, 0.05): peft's lora_dropout is a float.</summary>
+    private static void WriteFloat(Utf8JsonWriter w, double value)
+    {
+        if (value == Math.Floor(value) && Math.Abs(value) < 1e15) w.WriteRawValue(((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".0");
+        else w.WriteNumberValue(value);
     }
 
     /// <summary>Writes an integral value as an integer (peft's lora_alpha is an int) and other values as they are.</summary>

@@ -59,7 +59,6 @@ internal static class PeftAdapterWeights
                 $"{path}: {missing.Count} adapter tensor(s) are missing: {Sample(missing)}. Hint: adapter_config.json targets modules the saved weights do not cover; the file is incomplete or belongs to another adapter.");
         }
 
-        using var noGrad = new NoGradScope();
         foreach (var (key, (layer, isA)) in expected)
         {
             var info = file.GetInfo(key);
@@ -78,8 +77,7 @@ internal static class PeftAdapterWeights
                 throw new InvalidDataException($"{path}: '{key}' is {info.DType.HeaderCode()}; adapter weights must be F32, BF16, F16 or F64.");
             }
 
-            using var scope = new DisposeScope();
-            destination.CopyFrom(file.ReadTensor(key, destination.Device));
+            file.ReadInto(key, destination, convertDType: true);
         }
     }
 
