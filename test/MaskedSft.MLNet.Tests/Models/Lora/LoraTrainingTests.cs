@@ -1,7 +1,10 @@
-// LoRA fine-tuning on the CPU: the adapters of a frozen TinyGpt learn a masked pattern, the base stays bit-identical, and
+// LoRA fine-tuning on the CPU: the adapters of a frozen TinyGpt and of the tiny Qwen2 fixture learn a masked pattern, the base stays bit-identical, and
 // masked positions get no gradient (the testing kit's loss-mask checks on the adapted model).
+using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Models.Lora;
+using MaskedSft.MLNet.Models.Pretrained;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.Testing;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Optim;
@@ -17,6 +20,7 @@ public sealed class LoraTrainingTests
     private const int ResponseLength = 8;
     private const int ResponseToken = 42;
     private const int PretrainingSteps = 40;
+    private static readonly string[] AllProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
     [TestMethod]
     public void Train_LoraOnTinyGpt_LearnsMaskedResponseBaseUnchangedMaskedPositionsGetNoGradient()
@@ -27,25 +31,7 @@ public sealed class LoraTrainingTests
         using var optimizer = new AdamW(lora.NamedParameters(), learningRate: 1e-2, weightDecay: 0.0);
 
         using var pool = Episodes(64, seed: 13);
-        using var rng = Generator.Create(14);
-        var losses = new List<double>();
-        for (var step = 0; step < 30; step++)
-        {
-            using var scope = new DisposeScope();
-            var rows = TorchOps.RandInt(0, 64, [16], rng);                                            // (B)
-            var x = pool.Inputs.IndexSelect(0, rows);                                                  // (B, T)
-            var y = pool.Targets.IndexSelect(0, rows);                                                 // (B, T)
-            var mask = pool.Mask.IndexSelect(0, rows);                                                 // (B, T)
-            optimizer.ZeroGrad();
-            using var output = model.ForwardLoss(x, y, mask);
-            output.Loss.Backward();
-            optimizer.Step();
-            losses.Add(output.Loss.Item<float>());
-        }
-
-        var initial = losses[0];
-        var final = losses.TakeLast(10).Average();
-        Assert.IsTrue(final < 0.1 * initial, $"the masked loss falls clearly: {string.Join(" ", losses.Select(l => l.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+        TrainAndAssertLossFalls(optimizer, pool, steps: 30, (x, y, mask) => model.ForwardLoss(x, y, mask).Loss);   // the masked-only head
 
         // Greedy continuation of fresh prompts gives the response token.
         model.Eval();
@@ -90,6 +76,64 @@ public sealed class LoraTrainingTests
         CollectionAssert.AreEqual(model.Forward(probe.Inputs).ToArray<float>(), copy.Forward(probe.Inputs).ToArray<float>());
     }
 
+    [TestMethod]
+    public void Train_LoraOnQwen2Fixture_LearnsMaskedResponseBaseUnchangedMaskedPositionsGetNoGradient()
+    {
+        using var model = PretrainedCausalLm.Load(HfModelFixtures.Folder("qwen2"));
+        var vocab = model.VocabSize;
+        var baseBefore = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
+        using var lora = LoraModel.Create(model, new LoraConfig { TargetModules = ModuleSelector.FromNames(AllProjections), Rank = 8, Alpha = 16 }, seed: 12);
+        using var optimizer = new AdamW(lora.NamedParameters(), learningRate: 5e-3, weightDecay: 0.0);
+        using var pool = Episodes(64, seed: 13, vocab: 500);                                             // ids < 500: real tokens
+        TrainAndAssertLossFalls(optimizer, pool, steps: 30, (x, y, mask) => MaskedCrossEntropy.Compute(model.Forward(x), y, mask));
+
+        using (var fresh = Episodes(16, seed: 99, vocab: 500))
+        {
+            var prompts = Enumerable.Range(0, 16).Select(r => (IReadOnlyList<int>)fresh.Inputs.Select(0, r).Narrow(0, 0, PromptLength).ToArray<long>().Select(v => (int)v).ToArray()).ToList();
+            var generated = CausalLmGenerator.Generate(model, prompts, DecodingOptions.Greedy(ResponseLength));   // KV cache through the adapters
+            var accuracy = generated.SelectMany(g => g.TokenIds).Count(t => t == ResponseToken) / (double)(16 * ResponseLength);
+            Assert.IsTrue(accuracy >= 0.99, $"greedy response accuracy {accuracy:P0}");
+            using (lora.DisableAdapters())
+            {
+                var baseAccuracy = CausalLmGenerator.Generate(model, prompts, DecodingOptions.Greedy(ResponseLength)).SelectMany(g => g.TokenIds).Count(t => t == ResponseToken) / (double)(16 * ResponseLength);
+                Assert.IsTrue(baseAccuracy < 0.5, $"the base model alone did not learn it ({baseAccuracy:P0})");
+            }
+        }
+
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            CollectionAssert.AreEqual(baseBefore[name], p.ToArray<float>(), $"base parameter {name} is bit-identical after training");
+            Assert.IsNull(p.Grad, $"{name} never got a gradient");
+        }
+
+        var report = LossMaskChecks.RunAll(LogitsModel.Create(vocab, model.Forward, lora.Parameters()));
+        Assert.IsTrue(report.AllPassed, report.ToTable());
+        var gradient = report.Results.Single(r => r.Name == LossMaskChecks.GradientCheckName);
+        Assert.AreEqual(0.0, gradient.Measured["max_abs_logit_grad_masked"]);
+        Assert.AreEqual(0.0, gradient.Measured["max_param_grad_change"]);
+    }
+
+    /// <summary>Runs AdamW steps on batches of 16 episodes drawn from the pool and asserts that the masked loss falls to
+    /// under a tenth of its first value (mean of the last 10 steps).</summary>
+    private static void TrainAndAssertLossFalls(AdamW optimizer, EpisodeTensors pool, int steps, Func<Tensor, Tensor, Tensor, Tensor> loss)
+    {
+        using var rng = Generator.Create(14);
+        var losses = new List<double>();
+        for (var step = 0; step < steps; step++)
+        {
+            using var scope = new DisposeScope();
+            var rows = TorchOps.RandInt(0, pool.Inputs.Size(0), [16], rng);                          // (B)
+            optimizer.ZeroGrad();
+            var value = loss(pool.Inputs.IndexSelect(0, rows), pool.Targets.IndexSelect(0, rows), pool.Mask.IndexSelect(0, rows));
+            value.Backward();
+            optimizer.Step();
+            losses.Add(value.Item<float>());
+        }
+
+        var final = losses.TakeLast(10).Average();
+        Assert.IsTrue(final < 0.1 * losses[0], $"the masked loss falls clearly: {string.Join(" ", losses.Select(l => l.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
+
     /// <summary>A TinyGpt "pretrained" by full fine-tuning on a bigram language (token t is followed by (3t + 7) mod V),
     /// so, as a pretrained model, it predicts confidently: a fresh one cannot (its tied std-0.02 embedding caps every logit
     /// near |h|·|e| ≈ 0.6 and LoRA leaves embeddings and norms frozen), and its response-position predictions are wrong
@@ -126,11 +170,11 @@ public sealed class LoraTrainingTests
 
     /// <summary>Episodes of <see cref="PromptLength"/> random tokens (never the response token) followed by
     /// <see cref="ResponseLength"/> response tokens; inputs/targets shifted by one, the mask on the response targets only.</summary>
-    private static EpisodeTensors Episodes(int count, ulong seed)
+    private static EpisodeTensors Episodes(int count, ulong seed, int vocab = Vocab)
     {
         using var g = Generator.Create(seed);
         using var scope = new DisposeScope();
-        var prompt = TorchOps.RandInt(0, Vocab - 1, [count, PromptLength], g);                        // (N, P)
+        var prompt = TorchOps.RandInt(0, vocab - 1, [count, PromptLength], g);                        // (N, P)
         prompt = prompt.Add(prompt.Ge((long)ResponseToken).To(ScalarType.Int64));                     // skip the response token
         var response = TorchOps.Full([count, ResponseLength], ResponseToken, ScalarType.Int64);        // (N, R)
         var sequence = TorchOps.Cat([prompt, response], 1);                                            // (N, P + R)
