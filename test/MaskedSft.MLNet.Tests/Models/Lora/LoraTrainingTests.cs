@@ -113,6 +113,34 @@ public sealed class LoraTrainingTests
         Assert.AreEqual(0.0, gradient.Measured["max_param_grad_change"]);
     }
 
+    [TestMethod]
+    public void Backward_GradientCheckpointing_SameAdapterGradientsAsWithout()
+    {
+        using var model = PretrainedCausalLm.Load(HfModelFixtures.Folder("qwen2"));
+        using var lora = LoraModel.Create(model, new LoraConfig { TargetModules = ModuleSelector.FromNames(AllProjections), Rank = 4, Init = LoraInit.Random }, seed: 3);
+        using var batch = Episodes(4, seed: 8, vocab: 500);
+        float[][] Gradients(bool checkpointing)
+        {
+            model.GradientCheckpointing = checkpointing;
+            foreach (var p in lora.Parameters()) p.ZeroGrad();
+            using var scope = new DisposeScope();
+            var real = TorchOps.Ones(batch.Inputs.Shape, ScalarType.Int64);                             // (B, T) no padding
+            var hidden = model.ForwardHidden(new CausalLmInput(batch.Inputs) { AttentionMask = real });    // (B, T, C)
+            MaskedCrossEntropy.Compute(TorchOps.Linear(hidden, model.HeadWeight), batch.Targets, batch.Mask).Backward();
+            return lora.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        }
+
+        var plain = Gradients(false);
+        var checkpointed = Gradients(true);
+        for (var i = 0; i < plain.Length; i++)
+        {
+            Assert.IsTrue(plain[i].Any(v => v != 0f), $"adapter parameter {i} gets a gradient");
+            LoraModelTests.AssertClose(plain[i], checkpointed[i], 1e-6, $"adapter parameter {i} with checkpointed layers");
+        }
+
+        Assert.IsTrue(model.Parameters().All(p => p.Grad is null), "frozen base parameters get none either way");
+    }
+
     /// <summary>Runs AdamW steps on batches of 16 episodes drawn from the pool and asserts that the masked loss falls to
     /// under a tenth of its first value (mean of the last 10 steps).</summary>
     private static void TrainAndAssertLossFalls(AdamW optimizer, EpisodeTensors pool, int steps, Func<Tensor, Tensor, Tensor, Tensor> loss)
