@@ -24,7 +24,8 @@ public sealed record LoraConfig
     /// <summary>The scaling numerator alpha (<c>lora_alpha</c>); default 8.</summary>
     public double Alpha { get; init; } = 8;
 
-    /// <summary>Dropout on the adapter's input while training (<c>lora_dropout</c>), in [0, 1); default 0.</summary>
+    /// <summary>Dropout on the adapter's input while the base model is in training mode (<c>lora_dropout</c>), in [0, 1);
+    /// default 0. Keep 0 with gradient checkpointing: a recomputed block would draw other dropout masks.</summary>
     public double Dropout { get; init; }
 
     /// <summary>rsLoRA scaling alpha / sqrt(r) instead of alpha / r (<c>use_rslora</c>).</summary>
