@@ -49,20 +49,7 @@ public sealed class LoraTrainingTests
             }
         }
 
-        foreach (var (name, p) in model.NamedParameters())
-        {
-            CollectionAssert.AreEqual(baseBefore[name], p.ToArray<float>(), $"base parameter {name} is bit-identical after training");
-            Assert.IsNull(p.Grad, $"{name} never got a gradient");
-        }
-
-        // The testing kit's loss-mask checks on the adapted model, with only the adapters as trainable parameters:
-        // zero logit gradient at masked positions and adapter gradients unchanged when masked targets change.
-        var report = LossMaskChecks.RunAll(LogitsModel.Create(Vocab, model.Forward, lora.Parameters()));
-        Assert.IsTrue(report.AllPassed, report.ToTable());
-        var gradient = report.Results.Single(r => r.Name == LossMaskChecks.GradientCheckName);
-        Assert.AreEqual(0.0, gradient.Measured["max_abs_logit_grad_masked"]);
-        Assert.AreEqual(0.0, gradient.Measured["max_param_grad_change"]);
-        Assert.IsTrue(gradient.Measured["logit_grad_norm_trained"] > 0);
+        AssertBaseUnchangedAndMaskedPositionsGetNoGradient(model, baseBefore, LogitsModel.Create(Vocab, model.Forward, lora.Parameters()));
 
         // Saved in peft's format and loaded onto a fresh copy of the base, the adapter reproduces the trained model.
         using var dir = new Safetensors.TempDirectory();
@@ -100,17 +87,7 @@ public sealed class LoraTrainingTests
             }
         }
 
-        foreach (var (name, p) in model.NamedParameters())
-        {
-            CollectionAssert.AreEqual(baseBefore[name], p.ToArray<float>(), $"base parameter {name} is bit-identical after training");
-            Assert.IsNull(p.Grad, $"{name} never got a gradient");
-        }
-
-        var report = LossMaskChecks.RunAll(LogitsModel.Create(vocab, model.Forward, lora.Parameters()));
-        Assert.IsTrue(report.AllPassed, report.ToTable());
-        var gradient = report.Results.Single(r => r.Name == LossMaskChecks.GradientCheckName);
-        Assert.AreEqual(0.0, gradient.Measured["max_abs_logit_grad_masked"]);
-        Assert.AreEqual(0.0, gradient.Measured["max_param_grad_change"]);
+        AssertBaseUnchangedAndMaskedPositionsGetNoGradient(model, baseBefore, LogitsModel.Create(vocab, model.Forward, lora.Parameters()));
     }
 
     [TestMethod]
@@ -139,6 +116,25 @@ public sealed class LoraTrainingTests
         }
 
         Assert.IsTrue(model.Parameters().All(p => p.Grad is null), "frozen base parameters get none either way");
+    }
+
+    /// <summary>Every base parameter equals its value before training bit for bit and never got a gradient; the testing
+    /// kit's loss-mask checks pass on the adapted model with only the adapters as trainable parameters (zero logit gradient
+    /// at masked positions, adapter gradients unchanged when masked targets change).</summary>
+    private static void AssertBaseUnchangedAndMaskedPositionsGetNoGradient(MaskedSft.Torch.Nn.Module model, Dictionary<string, float[]> baseBefore, ILogitsModel adapted)
+    {
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            CollectionAssert.AreEqual(baseBefore[name], p.ToArray<float>(), $"base parameter {name} is bit-identical after training");
+            Assert.IsNull(p.Grad, $"{name} never got a gradient");
+        }
+
+        var report = LossMaskChecks.RunAll(adapted);
+        Assert.IsTrue(report.AllPassed, report.ToTable());
+        var gradient = report.Results.Single(r => r.Name == LossMaskChecks.GradientCheckName);
+        Assert.AreEqual(0.0, gradient.Measured["max_abs_logit_grad_masked"]);
+        Assert.AreEqual(0.0, gradient.Measured["max_param_grad_change"]);
+        Assert.IsTrue(gradient.Measured["logit_grad_norm_trained"] > 0);
     }
 
     /// <summary>Runs AdamW steps on batches of 16 episodes drawn from the pool and asserts that the masked loss falls to
