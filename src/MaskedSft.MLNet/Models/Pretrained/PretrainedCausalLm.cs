@@ -230,7 +230,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         for (var i = 0; i < _layers.Length; i++)
         {
             x = checkpoint
-                ? Checkpoints()[i].Apply(x, cos, sin, mask)
+                ? (mask is null ? Checkpoints()[i].Apply(x, cos, sin) : Checkpoints()[i].Apply(x, cos, sin, mask))
                 : _layers[i].Forward(x, cos, sin, mask, isCausal, cache is null ? null : (cache, i));
         }
 
@@ -238,7 +238,8 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         return _norm.Forward(x);                                                                        // (B, T, C)
     }
 
-    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and the mask (null = causal).</summary>
+    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and, unless attention is
+    /// plainly causal, the mask (a null tensor cannot cross the checkpoint, so a causal call passes two extras).</summary>
     private CheckpointedFunction[] Checkpoints()
     {
         if (_checkpoints is not null) return _checkpoints;
@@ -246,7 +247,11 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         for (var i = 0; i < functions.Length; i++)
         {
             var layer = _layers[i];
-            functions[i] = new CheckpointedFunction((x, extras) => layer.Forward(x, extras[0]!, extras[1]!, extras[2], extras[2] is null, null));
+            functions[i] = new CheckpointedFunction((x, extras) =>
+            {
+                var mask = extras.Count > 2 ? extras[2] : null;
+                return layer.Forward(x, extras[0]!, extras[1]!, mask, mask is null, null);
+            });
         }
 
         return _checkpoints = functions;
