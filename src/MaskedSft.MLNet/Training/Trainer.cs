@@ -267,7 +267,7 @@ public sealed class Trainer : IDisposable
         var state = _engine.Optimizer.GetState();
         try
         {
-            NamedTensorFile.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
+            SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
         }
         finally
         {
@@ -322,7 +322,7 @@ public sealed class Trainer : IDisposable
         {
             CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
         }
-        catch (InvalidDataException e)
+        catch (SafetensorsTensorException e)
         {
             throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
         }
@@ -330,7 +330,7 @@ public sealed class Trainer : IDisposable
         using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
         using (var scope = new DisposeScope())
         {
-            var state = file.Tensors.ToDictionary(t => t.Name, t => NamedTensorFile.Read(file, t.Name, Model.Device), StringComparer.Ordinal);
+            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
             _engine.Optimizer.LoadState(state);
         }
 
