@@ -380,6 +380,10 @@ public sealed class BpeTokenizer : ITokenDecoder
     /// <summary>The BPE model (for tests of the merge paths).</summary>
     internal BpeModel Model => _model;
 
+    /// <summary>Whether encoding may change the text before splitting it (NFC, or a prefix space), so that the ids can spell
+    /// another text than the input.</summary>
+    internal bool ChangesText => _normalizeNfc || _addPrefixSpace;
+
     /// <summary>
     /// The UTF-8 lengths of the pre-tokens of <paramref name="text"/>: normalizer and split regex only, added tokens not
     /// split out (what Hugging Face's <c>pre_tokenize_str(normalize_str(text))</c> gives), for the parity tests.
