@@ -212,6 +212,17 @@ public static class EpisodePreparation
 
     private static Candidate ParseChat(JsonElement messages, PreparationOptions options, ChatRenderOptions renderOptions, Func<PreparationErrorKind, string, PreparationLineException> error)
     {
+        var rendering = options.Template.Render(ReadMessages(messages, options.Template, error), options.Tokenizer, renderOptions);
+        return new Candidate(rendering.Ids, rendering.Mask, null, null, null, FromChat: true);
+    }
+
+    /// <summary>Reads an OpenAI-style <c>messages</c> array (<c>[{"role", "content"}, ...]</c>) whose roles the template knows.</summary>
+    /// <param name="messages">The JSON array.</param>
+    /// <param name="template">The chat template (for the known roles).</param>
+    /// <param name="error">Makes the exception for a problem (kind, reason).</param>
+    /// <returns>The messages, in order.</returns>
+    internal static List<ChatMessage> ReadMessages(JsonElement messages, ChatTemplate template, Func<PreparationErrorKind, string, Exception> error)
+    {
         if (messages.ValueKind != JsonValueKind.Array)
         {
             throw error(PreparationErrorKind.WrongType, $"\"messages\" must be an array of {{\"role\", \"content\"}} objects, found {Kind(messages)}.");
@@ -243,10 +254,10 @@ public static class EpisodePreparation
             }
 
             string roleName = role.GetString()!;
-            if (options.Template.FormatOf(roleName) is null)
+            if (template.FormatOf(roleName) is null)
             {
-                throw error(PreparationErrorKind.UnknownRole, $"{at}.role is '{roleName}', which the template '{options.Template.Name}' does not know "
-                    + $"(it knows {string.Join(", ", options.Template.Roles.Select(r => $"'{r}'"))}).");
+                throw error(PreparationErrorKind.UnknownRole, $"{at}.role is '{roleName}', which the template '{template.Name}' does not know "
+                    + $"(it knows {string.Join(", ", template.Roles.Select(r => $"'{r}'"))}).");
             }
 
             if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
@@ -263,8 +274,7 @@ public static class EpisodePreparation
             i++;
         }
 
-        var rendering = options.Template.Render(list, options.Tokenizer, renderOptions);
-        return new Candidate(rendering.Ids, rendering.Mask, null, null, null, FromChat: true);
+        return list;
     }
 
     private static List<Candidate> ParseAtropos(JsonElement root, JsonElement tokens, long lineNumber, int vocabSize, Func<PreparationErrorKind, string, PreparationLineException> error)
@@ -497,7 +507,8 @@ public static class EpisodePreparation
         return false;
     }
 
-    private static string Kind(JsonElement element) => element.ValueKind switch
+    /// <summary>The JSON kind of an element, for messages ("an object", "a string"...).</summary>
+    internal static string Kind(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
