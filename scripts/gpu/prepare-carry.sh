@@ -19,8 +19,8 @@ if [ ! -f "$carry/dotnet-rt.tar.xz" ]; then
 fi
 
 # The CPU build of the native layer satisfies the build here (it is replaced on the GPU machine).
-dotnet build src/MaskedSft.MLNet -c Release -nologo -v q
-native="$repo/src/MaskedSft.MLNet/obj/native/Release"
+dotnet build src/MaskedSft.Torch -c Release -nologo -v q
+native="$repo/src/MaskedSft.Torch/obj/native/Release"
 
 rm -rf "$carry/tests" "$carry/bench"
 dotnet publish test/MaskedSft.MLNet.Tests -c Release -nologo -v q -p:MaskedSftTestRunner=true -p:SatelliteResourceLanguages=en \

@@ -1,6 +1,4 @@
 // One loader batch in pinned, contiguous buffers: inputs X and targets Y (int64), loss mask and advantages (float32), row metadata.
-using MaskedSft.Torch;
-
 namespace MaskedSft.MLNet.Data;
 
 /// <summary>
@@ -124,40 +122,6 @@ public sealed class EpisodeBatch
     /// <returns>T advantages.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is out of range.</exception>
     public ReadOnlySpan<float> AdvantageRow(int row) => HasAdvantages ? Advantages.Slice(CheckRow(row) * BlockSize, BlockSize) : [];
-
-    /// <summary>
-    /// Copies the batch into tensors of shape (Rows, T) on <paramref name="device"/>: X and Y as int64, the loss mask and the
-    /// advantages as float32 when the batch carries them. The tensors join the current <see cref="DisposeScope"/>.
-    /// </summary>
-    /// <param name="device">Where to create the tensors.</param>
-    /// <returns>(X, Y) in no-loss-mask mode, else (X, Y, mask), plus advantages when present.</returns>
-    /// <exception cref="InvalidOperationException">The batch has not been filled yet.</exception>
-    /// <exception cref="TorchException">The device is not available (for example CUDA without a GPU).</exception>
-    public EpisodeBatchTensors ToTensors(Device device)
-    {
-        if (Rows == 0)
-        {
-            throw new InvalidOperationException("the batch is empty. Hint: fill it with EpisodeDataLoader.NextBatch(batch) first.");
-        }
-
-        ReadOnlySpan<long> shape = [Rows, BlockSize];
-        Tensor? x = null, y = null, mask = null;
-        try
-        {
-            x = Tensor.FromSpan(Inputs, shape, device);
-            y = Tensor.FromSpan(Targets, shape, device);
-            mask = HasLossMask ? Tensor.FromSpan(LossMask, shape, device) : null;
-            var adv = HasAdvantages ? Tensor.FromSpan(Advantages, shape, device) : null;
-            return new EpisodeBatchTensors(x, y, mask, adv);
-        }
-        catch
-        {
-            x?.Dispose();
-            y?.Dispose();
-            mask?.Dispose();
-            throw;
-        }
-    }
 
     internal Span<long> InputsBuffer(int row) => inputs.AsSpan(row * BlockSize, BlockSize);
 

@@ -21,6 +21,14 @@ namespace MaskedSft.MLNet.Data;
 /// <see cref="Xoshiro256StarStar.ForEpoch"/>(seed, e), batch <c>b</c> taking permutation entries <c>[bB, (b+1)B)</c>; it depends on
 /// (seed, epoch) only, so <see cref="State"/> (seed, epoch, position) resumes exactly, mid-epoch or at a boundary.
 /// </para>
+/// <para>
+/// Sharding: with <see cref="EpisodeLoaderOptions.WorldSize"/> W &gt; 1, global batch <c>b</c> is permutation entries
+/// <c>[bWB, (b+1)WB)</c> and rank <c>r</c> (<see cref="EpisodeLoaderOptions.Rank"/>) reads entries <c>bWB + r + kW</c>,
+/// <c>k = 0..B-1</c>: every rank walks the same order, the ranks' batches at a position are disjoint and together form
+/// the batch of one process with B' = WB, and the state (which does not depend on the rank) resumes every rank. With
+/// DropLast off the epoch's final global batch is dealt the same way, so a rank's share of it can be smaller than the
+/// others' or empty (<see cref="EpisodeBatch.Rows"/> = 0).
+/// </para>
 /// </remarks>
 public sealed class EpisodeDataLoader
 {
@@ -28,6 +36,8 @@ public sealed class EpisodeDataLoader
     private readonly Sample[] samples;
     private readonly int batchSize;
     private readonly int blockSize;
+    private readonly int rank;
+    private readonly int worldSize;
     private readonly long padId;
     private readonly long ignoreIndex;
     private int[] order = [];
@@ -39,7 +49,8 @@ public sealed class EpisodeDataLoader
     /// <param name="options">Batch and block size, seed, policies.</param>
     /// <param name="resumeFrom">A state from <see cref="State"/> to resume from (its seed replaces <see cref="EpisodeLoaderOptions.Seed"/>), or null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="dataset"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size in <paramref name="options"/> is out of range, the world size is not
+    /// positive, or the rank is outside [0, WorldSize).</exception>
     /// <exception cref="ArgumentException"><paramref name="resumeFrom"/> belongs to another dataset or settings, or points past its epoch.</exception>
     /// <exception cref="EpisodeDatasetException">An episode is longer than the block and the policy is <see cref="LongEpisodePolicy.Error"/>.</exception>
     /// <exception cref="ObjectDisposedException">The dataset is disposed.</exception>
@@ -51,6 +62,16 @@ public sealed class EpisodeDataLoader
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BlockSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)options.BatchSize * options.BlockSize, Array.MaxLength, nameof(options));
+        if (options.WorldSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.WorldSize, $"WorldSize must be at least 1 (the number of data-parallel processes); got {options.WorldSize}.");
+        }
+
+        if (options.Rank < 0 || options.Rank >= options.WorldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Rank, $"Rank must be in [0, WorldSize={options.WorldSize}); got {options.Rank}. Hint: ranks are numbered 0..WorldSize-1.");
+        }
+
         var pad = options.PadId ?? dataset.PadId;
         ArgumentOutOfRangeException.ThrowIfNegative(pad);
 
@@ -59,6 +80,8 @@ public sealed class EpisodeDataLoader
         Options = options;
         batchSize = options.BatchSize;
         blockSize = options.BlockSize;
+        rank = options.Rank;
+        worldSize = options.WorldSize;
         padId = pad;
         ignoreIndex = options.IgnoreIndex;
         HasLossMask = options.UseLossMask;
@@ -66,7 +89,7 @@ public sealed class EpisodeDataLoader
         (samples, Statistics) = BuildSamples();
         Fingerprint = string.Create(
             CultureInfo.InvariantCulture,
-            $"dataset={dataset.Header.DatasetId};split={split};samples={samples.Length};B={batchSize};T={blockSize};long={options.LongEpisodes};shuffle={options.Shuffle};dropLast={options.DropLast};skipUnsupervised={options.SkipSamplesWithoutSupervisedTarget && HasLossMask}");
+            $"dataset={dataset.Header.DatasetId};split={split};samples={samples.Length};B={batchSize};T={blockSize};long={options.LongEpisodes};shuffle={options.Shuffle};dropLast={options.DropLast};skipUnsupervised={options.SkipSamplesWithoutSupervisedTarget && HasLossMask}{(worldSize > 1 ? $";world={worldSize}" : string.Empty)}");
 
         Seed = options.Seed;
         if (resumeFrom is not null)
@@ -112,7 +135,8 @@ public sealed class EpisodeDataLoader
     /// <summary>Number of samples (rows) per epoch.</summary>
     public int SampleCount => samples.Length;
 
-    /// <summary>Batches per epoch: <c>floor(N / B)</c> with DropLast, else <c>ceil(N / B)</c>.</summary>
+    /// <summary>Batches per epoch (global batches, the same on every rank): <c>floor(N / WB)</c> with DropLast, else
+    /// <c>ceil(N / WB)</c>, with W the world size (1 for one process).</summary>
     public long BatchesPerEpoch => Statistics.BatchesPerEpoch;
 
     /// <summary>Whether batches carry the loss mask.</summary>
@@ -121,7 +145,8 @@ public sealed class EpisodeDataLoader
     /// <summary>Whether batches carry advantages.</summary>
     public bool HasAdvantages { get; }
 
-    /// <summary>Identifies the dataset and the order-shaping settings; stored in <see cref="LoaderState.Fingerprint"/>.</summary>
+    /// <summary>Identifies the dataset and the order-shaping settings (the world size too, but not the rank); stored in
+    /// <see cref="LoaderState.Fingerprint"/>.</summary>
     public string Fingerprint { get; }
 
     /// <summary>The state naming the next batch; at an epoch's end it names batch 0 of the next epoch.</summary>
@@ -188,7 +213,7 @@ public sealed class EpisodeDataLoader
         if (BatchesPerEpoch == 0)
         {
             throw new InvalidOperationException(
-                $"{dataset.DirectoryPath}: the {Split} split has {samples.Length} samples, not enough for one batch of {batchSize}{(Options.DropLast ? " with DropLast" : string.Empty)}. Hint: lower BatchSize, turn DropLast off, or add episodes to the split.");
+                $"{dataset.DirectoryPath}: the {Split} split has {samples.Length} samples, not enough for one batch of {batchSize}{(worldSize > 1 ? $" rows on each of {worldSize} ranks" : string.Empty)}{(Options.DropLast ? " with DropLast" : string.Empty)}. Hint: lower BatchSize, turn DropLast off, or add episodes to the split.");
         }
 
         if (Position >= BatchesPerEpoch)
@@ -198,15 +223,16 @@ public sealed class EpisodeDataLoader
         }
 
         var epochOrder = OrderOf(Epoch);
-        var first = Position * batchSize;
-        var rows = (int)Math.Min(batchSize, samples.Length - first);
+        var first = (Position * batchSize * worldSize) + rank;            // this rank's first permutation entry
+        var remaining = samples.Length - first;
+        var rows = remaining <= 0 ? 0 : (int)Math.Min(batchSize, (remaining + worldSize - 1) / worldSize);
         destination.Rows = rows;
         destination.Epoch = Epoch;
         destination.BatchIndex = Position;
         long targets = 0, supervised = 0;
         for (var r = 0; r < rows; r++)
         {
-            var (t, s) = FillRow(destination, r, samples[epochOrder[first + r]]);
+            var (t, s) = FillRow(destination, r, samples[epochOrder[first + ((long)r * worldSize)]]);
             targets += t;
             supervised += s;
         }
@@ -413,7 +439,8 @@ public sealed class EpisodeDataLoader
             Array.Resize(ref array, count);
         }
 
-        var batches = Options.DropLast ? count / batchSize : (count + batchSize - 1) / batchSize;
+        var global = (long)batchSize * worldSize;                        // rows of one step over all ranks
+        var batches = Options.DropLast ? count / global : (count + global - 1) / global;
         var statistics = new LoaderStatistics
         {
             Split = Split,

@@ -4,7 +4,8 @@ namespace MaskedSft.MLNet.Data;
 /// <summary>Options of <see cref="EpisodeDataLoader"/>.</summary>
 public sealed record EpisodeLoaderOptions
 {
-    /// <summary>Rows per batch, B (default 8).</summary>
+    /// <summary>Rows per batch of this process, B (default 8). With <see cref="WorldSize"/> W &gt; 1 a step's global batch
+    /// is W·B rows, of which each rank reads B.</summary>
     public int BatchSize { get; init; } = 8;
 
     /// <summary>Positions per row, T: a row holds up to T inputs and T targets, i.e. a window of T + 1 tokens (default 1024).</summary>
@@ -33,6 +34,15 @@ public sealed record EpisodeLoaderOptions
 
     /// <summary>Input value at padded positions; null uses the dataset's pad id.</summary>
     public int? PadId { get; init; }
+
+    /// <summary>This process's index among <see cref="WorldSize"/> data-parallel processes, in [0, WorldSize) (default 0).</summary>
+    public int Rank { get; init; }
+
+    /// <summary>Number of data-parallel processes W that share the order (default 1). Every rank draws the same
+    /// permutation of (Seed, epoch); global batch b is its entries [b·W·B, (b+1)·W·B), and rank r reads entries
+    /// b·W·B + r + k·W for k = 0..B-1. The union of the ranks' batches at a step is exactly the batch of one process with
+    /// BatchSize W·B, and a <see cref="LoaderState"/> saved by any rank resumes every rank.</summary>
+    public int WorldSize { get; init; } = 1;
 
     /// <summary>Drop samples whose targets have no supervised position (only when <see cref="UseLossMask"/>; default false).</summary>
     public bool SkipSamplesWithoutSupervisedTarget { get; init; }

@@ -43,7 +43,7 @@ public sealed record LoaderStatistics
     /// <summary>Supervised targets dropped by truncation.</summary>
     public long SupervisedTargetsDropped { get; init; }
 
-    /// <summary>Batches per epoch.</summary>
+    /// <summary>Batches per epoch (global batches of WorldSize x BatchSize rows; each rank reads its share of every one).</summary>
     public long BatchesPerEpoch { get; init; }
 
     /// <summary>Block size T used to build the samples.</summary>

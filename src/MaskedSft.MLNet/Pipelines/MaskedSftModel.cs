@@ -113,7 +113,7 @@ public sealed class MaskedSftModel : IDisposable
     private void Score(EpisodeDataset dataset, DatasetSplit split, EpisodeBatch batch, List<EpisodeScore> scores)
     {
         using var scope = new DisposeScope();
-        var t = batch.ToTensors(Model.Device);
+        var t = BatchTensors.From(batch, Model.Device);
         var logits = Model.Forward(t.Inputs);                                                   // (B, T, V)
         var safe = TorchOps.Where(t.Targets.Lt(0L), TorchOps.ZerosLike(t.Targets), t.Targets);
         var logp = logits.LogSoftmax(-1).Gather(-1, safe.Unsqueeze(-1)).Squeeze(-1);            // (B, T)

@@ -235,7 +235,7 @@ public sealed class Trainer : IDisposable
             foreach (var batch in loader.EnumerateEpoch())
             {
                 using var scope = new DisposeScope();
-                var t = batch.ToTensors(Model.Device);
+                var t = BatchTensors.From(batch, Model.Device);
                 var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
                 using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, null, meanLoss);
                 sum += output.Loss.Item<double>();
@@ -424,7 +424,7 @@ public sealed class Trainer : IDisposable
         foreach (var batch in _window)
         {
             using var scope = new DisposeScope();
-            var t = batch.ToTensors(Model.Device);
+            var t = BatchTensors.From(batch, Model.Device);
             var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
             using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, t.Advantages, _loss, normalizer);
             output.Loss.Backward();

@@ -1,5 +1,6 @@
 // The seed suite's seven episode data loader tests: detection, initialisation, shapes, mask, determinism, padding, no-mask mode.
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Data;
@@ -64,7 +65,7 @@ public sealed class EpisodeDataLoaderSeedTests
         Assert.AreEqual(4 * BlockSize, batch.Advantages.Length);
         Assert.AreEqual(4, batch.EpisodeKeys.Length);
         using var scope = new DisposeScope();
-        var tensors = batch.ToTensors(Device.Cpu);
+        var tensors = BatchTensors.From(batch, Device.Cpu);
         Assert.AreEqual(4, tensors.Count);
         foreach (var tensor in tensors.All)
         {
@@ -167,7 +168,7 @@ public sealed class EpisodeDataLoaderSeedTests
         Assert.AreEqual(2 * BlockSize, batch.Targets.Length);
         Assert.AreEqual(batch.TargetCount, batch.SupervisedTargetCount, "without a mask every real target is trained");
         using var scope = new DisposeScope();
-        var tensors = batch.ToTensors(Device.Cpu);
+        var tensors = BatchTensors.From(batch, Device.Cpu);
         Assert.AreEqual(2, tensors.Count);
         Assert.IsNull(tensors.LossMask);
         var (x, y) = tensors;

@@ -41,7 +41,7 @@ public sealed class WeightedSftTrainingTests
             using (var scope = new DisposeScope())
             using (var noGrad = new NoGradScope())
             {
-                var t = loader.NextBatch().ToTensors(Device.Cpu);
+                var t = BatchTensors.From(loader.NextBatch(), Device.Cpu);
                 Assert.IsNotNull(t.Advantages);
                 using var r = new WeightedSftLoss(lossOptions).ComputeAligned(model.Forward(t.Inputs), t.Targets, t.LossMask!, t.Advantages);
                 expected = r.Loss.Item<double>();

@@ -1,12 +1,14 @@
-// EpisodeBatch.ToTensors: shapes, dtypes, exact values on the CPU, partial batches, and (GPU category) the same on CUDA.
+// BatchTensors.From: shapes, dtypes, exact values on the CPU, partial batches, and (GPU category) the same on CUDA.
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Tests.Data;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
 
-namespace MaskedSft.MLNet.Tests.Data;
+namespace MaskedSft.MLNet.Tests.Training;
 
 [TestClass]
 [DoNotParallelize]
-public sealed class EpisodeBatchTensorsTests
+public sealed class BatchTensorsTests
 {
     private static EpisodeBatch RlBatch(TempDirectory temp, int rows = 3, bool dropLast = true)
     {
@@ -17,7 +19,7 @@ public sealed class EpisodeBatchTensorsTests
     }
 
     [TestMethod]
-    public void ToTensors_Cpu_FourTensorsWithTheBatchValuesAndDtypes()
+    public void From_Cpu_FourTensorsWithTheBatchValuesAndDtypes()
     {
         using var temp = new TempDirectory();
         var batch = RlBatch(temp);
@@ -25,7 +27,7 @@ public sealed class EpisodeBatchTensorsTests
 
         using (var scope = new DisposeScope())
         {
-            var t = batch.ToTensors(Device.Cpu);
+            var t = BatchTensors.From(batch, Device.Cpu);
             Assert.AreEqual(4, t.Count);
             Assert.AreEqual(ScalarType.Int64, t.Inputs.DType);
             Assert.AreEqual(ScalarType.Int64, t.Targets.DType);
@@ -44,32 +46,32 @@ public sealed class EpisodeBatchTensorsTests
     }
 
     [TestMethod]
-    public void ToTensors_PartialLastBatch_ShapeHasTheFilledRows()
+    public void From_PartialLastBatch_ShapeHasTheFilledRows()
     {
         using var temp = new TempDirectory();
         var path = EpisodeFixtures.Write(temp.Combine("val"), EpisodeFixtures.Random(5, 2, 9, seed: 52).Select(e => e with { Metadata = new EpisodeMetadata { Split = DatasetSplit.Validation } }));
         using var dataset = EpisodeDataset.Open(path);
         var last = EpisodeDataLoader.CreateValidation(dataset, new EpisodeLoaderOptions { BatchSize = 4, BlockSize = 8 }).EnumerateEpoch().Last();
 
-        using var t = last.ToTensors(Device.Cpu);
+        using var t = BatchTensors.From(last, Device.Cpu);
 
         CollectionAssert.AreEqual(new long[] { 1, 8 }, t.Inputs.Shape);
         CollectionAssert.AreEqual(new long[] { 1, 8 }, t.LossMask!.Shape);
     }
 
     [TestMethod]
-    public void ToTensors_EmptyBatch_ThrowsWithHint()
+    public void From_EmptyBatch_ThrowsWithHint()
     {
         var batch = new EpisodeBatch(2, 4, hasLossMask: true, hasAdvantages: false);
 
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => batch.ToTensors(Device.Cpu));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => BatchTensors.From(batch, Device.Cpu));
 
         StringAssert.Contains(e.Message, "NextBatch");
     }
 
     [TestMethod]
     [TestCategory("GPU")]
-    public void ToTensors_Cuda_SameValuesOnTheGpu()
+    public void From_Cuda_SameValuesOnTheGpu()
     {
         if (!Device.IsCudaAvailable)
         {
@@ -80,7 +82,7 @@ public sealed class EpisodeBatchTensorsTests
         var batch = RlBatch(temp);
         using var scope = new DisposeScope();
 
-        var t = batch.ToTensors(Device.Cuda(0));
+        var t = BatchTensors.From(batch, Device.Cuda(0));
 
         Assert.AreEqual(Device.Cuda(0), t.Inputs.Device);
         Assert.AreEqual(Device.Cuda(0), t.Advantages!.Device);
