@@ -21,13 +21,16 @@ internal sealed class EpisodeViewWriter
     private readonly DataViewSchema.Column? _score;
     private readonly DataViewSchema.Column? _group;
 
-    public EpisodeViewWriter(IDataView data, SaveEpisodesOptions options)
+    /// <param name="data">The rows.</param>
+    /// <param name="options">The columns to read.</param>
+    /// <param name="includeAdvantages">Whether to write the advantages column when the data has it.</param>
+    public EpisodeViewWriter(IDataView data, SaveEpisodesOptions options, bool includeAdvantages = true)
     {
         _data = data;
         var schema = data.Schema;
         _tokens = new ColumnRequirement(options.TokensColumnName, "token ids", NumberDataViewType.Int32, true).Check(schema);
         _mask = new ColumnRequirement(options.LossMaskColumnName, "loss mask", BooleanDataViewType.Instance, true).Check(schema);
-        _advantages = Optional(schema, new ColumnRequirement(options.AdvantagesColumnName, "advantages", NumberDataViewType.Single, true));
+        _advantages = !includeAdvantages ? null : Optional(schema, new ColumnRequirement(options.AdvantagesColumnName, "advantages", NumberDataViewType.Single, true));
         _key = Optional(schema, new ColumnRequirement(options.KeyColumnName, "episode key", NumberDataViewType.UInt64, false));
         _group = Optional(schema, new ColumnRequirement(options.GroupColumnName, "group id", NumberDataViewType.Int64, false));
         var score = schema.GetColumnOrNull(options.ScoreColumnName);

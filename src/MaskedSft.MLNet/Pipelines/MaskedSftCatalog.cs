@@ -118,5 +118,38 @@ public sealed class MaskedSftCatalog
 
         /// <summary>The owning catalog.</summary>
         internal MaskedSftCatalog Owner { get; }
+
+        /// <summary>A loss-masked SFT trainer (advantage-weighted when the data has <c>Advantages</c>) with the main settings;
+        /// the others keep the engine's defaults.</summary>
+        /// <param name="preset">Model preset: tiny, small or medium.</param>
+        /// <param name="steps">Optimizer steps (null = the engine's default).</param>
+        /// <param name="learningRate">Peak learning rate (null = the engine's default).</param>
+        /// <param name="batchSize">Rows per micro-batch (null = the engine's default).</param>
+        /// <param name="outputDirectory">Run directory for data/, metrics, hard examples, report and checkpoints, or null.</param>
+        /// <returns>The trainer.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="preset"/> is null.</exception>
+        /// <exception cref="ArgumentException">The preset is unknown.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+        public LossMaskedSftTrainer LossMaskedSft(string preset = "tiny", int? steps = null, double? learningRate = null, int? batchSize = null, string? outputDirectory = null)
+        {
+            ArgumentNullException.ThrowIfNull(preset);
+            var options = new LossMaskedSftTrainer.Options { Preset = preset, OutputDirectory = outputDirectory };
+            options.Steps = steps ?? options.Steps;
+            options.LearningRate = learningRate ?? options.LearningRate;
+            options.BatchSize = batchSize ?? options.BatchSize;
+            return LossMaskedSft(options);
+        }
+
+        /// <summary>A loss-masked SFT trainer from full options.</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The trainer.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="ArgumentException">The preset is unknown.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+        public LossMaskedSftTrainer LossMaskedSft(LossMaskedSftTrainer.Options options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            return new LossMaskedSftTrainer(Owner.Context, options);
+        }
     }
 }
