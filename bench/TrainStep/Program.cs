@@ -34,7 +34,7 @@ foreach (var (layers, width, heads) in options.Sizes)
 
 Console.WriteLine();
 Console.WriteLine("ratio = fastest C# step / fastest PyTorch-Python step (lower is better; target <= 0.8).");
-Console.WriteLine("masked-only head: TinyGpt.ForwardLoss projects only supervised positions onto the vocabulary (same loss and gradients);");
+Console.WriteLine("masked-only head: WeightedSftLoss.ComputeFromHidden projects only supervised positions onto the vocabulary (same loss and gradients);");
 Console.WriteLine("full logits: Forward(x) -> (B, T, V) then MaskedCrossEntropy, the same computation as the PyTorch reference.");
 return 0;
 
@@ -48,6 +48,7 @@ static List<double> Measure(GptConfig config, BenchOptions o, bool fullLogits)
 {
     using var model = new TinyGpt(config, seed: 0);
     using var optimizer = new AdamW(model.NamedParameters(), 3e-4, 0.9, 0.95, 1e-8, 0.1);
+    var headLoss = new WeightedSftLoss();
     using var g = Generator.Create(1);
     using var data = new DisposeScope();
     var x = TorchOps.RandInt(0, o.Vocab, [o.Batch, o.Sequence], g);
@@ -60,7 +61,9 @@ static List<double> Measure(GptConfig config, BenchOptions o, bool fullLogits)
         using (var scope = new DisposeScope())
         {
             optimizer.ZeroGrad();
-            var loss = fullLogits ? MaskedCrossEntropy.Compute(model.Forward(x), y, mask) : model.Forward(x, y, mask);
+            var loss = fullLogits
+                ? MaskedCrossEntropy.Compute(model.Forward(x), y, mask)
+                : headLoss.ComputeFromHidden(model.ForwardHidden(new CausalLmInput(x)), model.HeadWeight, y, mask).Loss;
             loss.Backward();
             TorchOps.ClipGradNorm(model.Parameters(), 1.0);
             optimizer.Step();

@@ -1,5 +1,6 @@
 // The seed's training check: a tiny GPT trained with the loss mask learns the response and not the prompts.
 using System.Diagnostics;
+using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Optim;
@@ -81,7 +82,8 @@ public static class TrainingChecks
     {
         var watch = Stopwatch.StartNew();
         int p = o.PromptLength, r = o.ResponseLength, t = p + r - 1;
-        using var model = new TinyGpt(o.Model with { Dropout = 0 }, o.Seed);
+        using ICausalLm model = new TinyGpt(o.Model with { Dropout = 0 }, o.Seed);
+        var maskedLoss = new WeightedSftLoss();
         using var optimizer = new AdamW(model.NamedParameters(), o.LearningRate);
         using var data = Generator.Create(o.Seed + 1);
         using var mask = MakeMask(o.BatchSize, p, t, useMask);
@@ -97,16 +99,16 @@ public static class TrainingChecks
             var x = poolX.IndexSelect(0, rows);
             var y = poolY.IndexSelect(0, rows);
             optimizer.ZeroGrad();
-            var loss = model.Forward(x, y, mask);
+            var loss = maskedLoss.ComputeFromHidden(model.ForwardHidden(new CausalLmInput(x)), model.HeadWeight, y, mask).Loss;
             loss.Backward();
-            TorchOps.ClipGradNorm(model.Parameters(), 1.0);
+            TorchOps.ClipGradNorm(model.NamedParameters().Select(n => n.Parameter), 1.0);
             optimizer.Step();
             losses.Add(loss.Item<double>());
         }
 
         using var evalScope = new DisposeScope();
         using var noGrad = new NoGradScope();
-        model.Eval();
+        model.Train(false);
         var v = o.Model.VocabSize;
         var logits = model.Forward(poolX);                                                   // (N, T, V)
         var ce = TorchOps.CrossEntropy(logits.Reshape(-1, v), poolY.Reshape(-1), Torch.Reduction.None).Reshape(o.TrainingEpisodes, t);

@@ -69,7 +69,7 @@ Console.WriteLine("[3/4] evaluation on the validation episodes");
 var generation = Report.GreedyAnswers(model, corpus, options.ValidationEpisodes, options.Seed);
 var scores = model.Transform(data, DatasetSplit.Validation);
 var (assistantLoss, userLoss) = Report.LossByRole(data.Dataset, scores);
-model.Model.Eval();
+model.Model.Train(false);
 var kit = CheckSuite.Run(model.Model);
 foreach (var line in Report.Examples(generation, 3)) Console.WriteLine("      " + line);
 Console.WriteLine();

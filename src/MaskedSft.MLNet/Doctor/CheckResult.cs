@@ -1,9 +1,9 @@
-// The structured outcome of one validation check: name, pass/fail, measured values and a plain-language explanation.
+// The structured outcome of one check (the testing kit's or the doctor's): name, pass/fail, measured values and a plain-language explanation.
 using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Doctor;
 
-/// <summary>Outcome of one check of the validation kit.</summary>
+/// <summary>Outcome of one check of the testing kit (MaskedSft.Testing) or of the doctor.</summary>
 /// <param name="Name">Short stable name of the check (e.g. <c>corrupted-masked-targets</c>).</param>
 /// <param name="Passed">Whether the check passed.</param>
 /// <param name="Measured">The numbers the verdict was based on, by name (e.g. <c>loss_difference</c>).</param>
@@ -16,8 +16,14 @@ public sealed record CheckResult(string Name, bool Passed, IReadOnlyDictionary<s
 
     /// <summary>Runs a check, turning an exception that bad input or a broken model raises into a failed result that
     /// names the exception (so one broken check never hides the others).</summary>
-    internal static CheckResult Guard(string name, Func<CheckResult> check)
+    /// <param name="name">The check's name (used by the failed result).</param>
+    /// <param name="check">The check.</param>
+    /// <returns>The check's result, or a failed result naming the exception.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static CheckResult Guard(string name, Func<CheckResult> check)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(check);
         try
         {
             return check();
@@ -30,7 +36,9 @@ public sealed record CheckResult(string Name, bool Passed, IReadOnlyDictionary<s
     }
 
     /// <summary>The measured values of a result, by name.</summary>
-    internal static IReadOnlyDictionary<string, double> Values(params (string Name, double Value)[] values) =>
+    /// <param name="values">(name, value) pairs with distinct names.</param>
+    /// <returns>The values by name (ordinal comparison).</returns>
+    /// <exception cref="ArgumentException">A name repeats.</exception>
+    public static IReadOnlyDictionary<string, double> Values(params (string Name, double Value)[] values) =>
         values.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
-
 }

@@ -1,6 +1,7 @@
 // An IHardExampleBatch over rows of an EpisodeBatch: key = episode key and window start, text = decoded supervised targets.
 using System.Globalization;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
 
 namespace MaskedSft.MLNet.HardExamples;
 
@@ -8,7 +9,7 @@ namespace MaskedSft.MLNet.HardExamples;
 /// Hard-example payload of selected rows of an <see cref="EpisodeBatch"/>, as the trainer offers them to its tracker.
 /// A sample is one row: its key (<see cref="KeyOf"/>) is the episode's stable key and the row's window start, so the same
 /// window met again in a later epoch is the same sample; its global index is the episode's index in the dataset; its text
-/// is the row's supervised targets (the trained tokens: mask set and target not the ignore index) decoded by the decoder.
+/// is the row's supervised targets (the trained tokens, <see cref="EffectiveMask"/>) decoded by the decoder.
 /// The view reads the batch when asked, so use it before the loader refills the batch.
 /// </summary>
 public sealed class EpisodeHardExampleBatch : IHardExampleBatch
@@ -77,7 +78,7 @@ public sealed class EpisodeHardExampleBatch : IHardExampleBatch
         var n = 0;
         for (var t = 0; t < targets.Length; t++)
         {
-            if (targets[t] != _ignoreIndex && (mask.IsEmpty || mask[t] != 0)) ids[n++] = checked((int)targets[t]);
+            if (EffectiveMask.IsSupervisedAt(targets, mask, t, _ignoreIndex)) ids[n++] = checked((int)targets[t]);
         }
 
         return _decoder.Decode(ids[..n]);

@@ -30,7 +30,7 @@ public static class MaskedCrossEntropy
         var flatLogits = logits.Reshape(-1, vocab);                                   // (N, V)
         var flatTargets = targets.Reshape(-1);                                        // (N)
         if (flatTargets.DType != ScalarType.Int64) flatTargets = flatTargets.To(ScalarType.Int64);
-        var keep = mask.Reshape(-1).Ne(0L).LogicalAnd(flatTargets.Ne(ignoreIndex));  // (N) bool
+        var keep = EffectiveMask.Of(flatTargets, mask.Reshape(-1), ignoreIndex);     // (N) bool
         var safeTargets = TorchOps.Where(keep, flatTargets, TorchOps.ZerosLike(flatTargets));
         var ce = TorchOps.CrossEntropy(flatLogits, safeTargets, Reduction.None);      // (N)
         var kept = TorchOps.Where(keep, ce, TorchOps.ZerosLike(ce));

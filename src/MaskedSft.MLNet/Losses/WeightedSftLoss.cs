@@ -16,7 +16,7 @@ namespace MaskedSft.MLNet.Losses;
 /// denominators from a <see cref="LossNormalizer"/> (given, for gradient accumulation; else counted from this call).
 /// An empty effective mask gives exactly 0 with zero gradients.</para>
 /// </summary>
-public sealed class WeightedSftLoss
+public sealed partial class WeightedSftLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="options">Options; null uses the defaults (mean, token-mean, no normalisation, temperature 1).</param>
@@ -194,7 +194,7 @@ public sealed class WeightedSftLoss
         var shape = targets.Shape;                                          // (B, T)
         var vocab = logits.Size(-1);
         var t = targets.DType == ScalarType.Int64 ? targets : targets.To(ScalarType.Int64);
-        var valid = mask.Ne(0L).LogicalAnd(t.Ne(Options.IgnoreIndex));      // (B, T) bool
+        var valid = EffectiveMask.Of(t, mask, Options.IgnoreIndex);         // (B, T) bool
         var eff = valid.To(logits.DType);
         var safe = TorchOps.Where(valid, t, TorchOps.ZerosLike(t));
         var scaled = Options.Temperature == 1.0 ? logits : logits.Div(Options.Temperature);

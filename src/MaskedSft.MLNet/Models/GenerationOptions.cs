@@ -1,7 +1,7 @@
-// Settings of TinyGpt.Generate: greedy (temperature 0) or sampled with temperature and top-k, and a stop token.
+// Settings of CausalLmGeneration.Generate: greedy (temperature 0) or sampled with temperature and top-k, and a stop token.
 namespace MaskedSft.MLNet.Models;
 
-/// <summary>Options of <see cref="TinyGpt.Generate(MaskedSft.Torch.Tensor, GenerationOptions?)"/>.</summary>
+/// <summary>Options of <see cref="CausalLmGeneration.Generate(ICausalLm, MaskedSft.Torch.Tensor, GenerationOptions?)"/>.</summary>
 public sealed record GenerationOptions
 {
     /// <summary>Number of tokens to append (default 16).</summary>

@@ -48,7 +48,10 @@ public sealed class MaskedSftTrainer
         if (o.ResumeFrom is { } resume)
         {
             checkpoint = Trainer.ResolveCheckpoint(resume);
-            config = CheckpointMetadata.Read(checkpoint).Model;
+            var architecture = CheckpointMetadata.Read(checkpoint).Architecture;
+            if (architecture != TinyGpt.ArchitectureName)
+                throw new InvalidDataException($"{checkpoint}: the checkpoint is for a {architecture} model; this estimator trains {TinyGpt.ArchitectureName}.");
+            config = TinyGpt.ReadConfig(checkpoint);
             _context.Write($"resuming from {checkpoint}");
         }
         else

@@ -1,4 +1,4 @@
-// trainer.json of a checkpoint: step, scheduler, loader state, RNG state, model config, optimizer settings, file list.
+// trainer.json of a checkpoint: step, scheduler, loader state, RNG state, model architecture, optimizer settings, file list.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MaskedSft.MLNet.Data;
@@ -8,7 +8,8 @@ namespace MaskedSft.MLNet.Training;
 
 /// <summary>
 /// The metadata file (<c>trainer.json</c>) of a checkpoint folder, written last inside the temporary folder. Beside it the
-/// folder holds <c>model.safetensors</c> (weights, nanoGPT names), <c>optimizer.safetensors</c> (AdamW's per-parameter
+/// folder holds the model as <see cref="ICausalLm.Save"/> writes it (<c>model.safetensors</c>, parameter names; the tiny
+/// GPT keeps its configuration in the file's metadata), <c>optimizer.safetensors</c> (AdamW's per-parameter
 /// <c>{name}.step</c>, <c>{name}.exp_avg</c>, <c>{name}.exp_avg_sq</c>) and, when hard examples are tracked,
 /// <c>hard_examples.json</c> (the tracker's state).
 /// </summary>
@@ -61,8 +62,9 @@ public sealed record CheckpointMetadata
     /// <summary>State of the CUDA default generator of the training device (dropout on the GPU), base64; null on the CPU.</summary>
     public string? CudaRngState { get; init; }
 
-    /// <summary>The model's configuration.</summary>
-    public required GptConfig Model { get; init; }
+    /// <summary>The model's <see cref="ICausalLm.Architecture"/> (files written before this field existed hold a tiny GPT);
+    /// its configuration travels with its weights.</summary>
+    public string Architecture { get; init; } = TinyGpt.ArchitectureName;
 
     /// <summary>Optimizer kind and settings.</summary>
     public required OptimizerSettings Optimizer { get; init; }

@@ -1,4 +1,4 @@
-// Trains a TinyGpt on an episode dataset: AdamW, warmup + cosine, clipping, accumulation, metrics, evaluation, checkpoints.
+// Trains an ICausalLm on an episode dataset: AdamW, warmup + cosine, clipping, accumulation, metrics, evaluation, checkpoints.
 using System.Diagnostics;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
@@ -49,22 +49,22 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="dataset"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The dataset's vocabulary does not fit the model, or the block exceeds the model's.</exception>
-    public Trainer(TinyGpt model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null, EpisodeDataset? validation = null)
+    public Trainer(ICausalLm model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null, EpisodeDataset? validation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (dataset.VocabSize > model.Config.VocabSize)
-            throw new ArgumentException($"{dataset.DirectoryPath}: vocabulary {dataset.VocabSize} exceeds the model's {model.Config.VocabSize}. Hint: build the model with GptConfig.VocabSize >= {dataset.VocabSize}.", nameof(dataset));
-        var block = options.BlockSize ?? model.Config.BlockSize;
-        if (block > model.Config.BlockSize)
-            throw new ArgumentException($"BlockSize {block} exceeds the model's block size {model.Config.BlockSize}.", nameof(options));
+        if (dataset.VocabSize > model.VocabSize)
+            throw new ArgumentException($"{dataset.DirectoryPath}: vocabulary {dataset.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {dataset.VocabSize}.", nameof(dataset));
+        var block = options.BlockSize ?? model.MaxSequenceLength;
+        if (block > model.MaxSequenceLength)
+            throw new ArgumentException($"BlockSize {block} exceeds the model's maximum sequence length {model.MaxSequenceLength}.", nameof(options));
         if (options.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
         if (options.Device is { } device && model.Device != device) model.To(device);
 
-        if (validation is not null && validation.VocabSize > model.Config.VocabSize)
-            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.Config.VocabSize}.", nameof(validation));
+        if (validation is not null && validation.VocabSize > model.VocabSize)
+            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.VocabSize}.", nameof(validation));
         Model = model;
         Options = options;
         _dataset = dataset;
@@ -112,7 +112,7 @@ public sealed class Trainer : IDisposable
     public event Action<long, EpisodeBatch, float[]>? MicroBatchLossesComputed;
 
     /// <summary>The model being trained.</summary>
-    public TinyGpt Model { get; }
+    public ICausalLm Model { get; }
 
     /// <summary>The options.</summary>
     public TrainerOptions Options { get; }
@@ -207,7 +207,7 @@ public sealed class Trainer : IDisposable
             lastCheckpoint ?? _store?.Latest(), _hardExamples?.Current(Step));
         if (Options.OutputDirectory is { } run)
         {
-            var report = TrainingReport.Write(run, result, Model.Config, _dataset.DirectoryPath);
+            var report = TrainingReport.Write(run, result, Model, _dataset.DirectoryPath);
             result = result with { ReportPath = report };
         }
 
@@ -224,7 +224,7 @@ public sealed class Trainer : IDisposable
         if (!HasValidation) return null;
         var loader = CreateValidationLoader(); // from its first batch every time
         var wasTraining = Model.IsTraining;
-        Model.Eval();
+        Model.Train(false);
         try
         {
             using var noGrad = new NoGradScope();
@@ -236,8 +236,8 @@ public sealed class Trainer : IDisposable
             {
                 using var scope = new DisposeScope();
                 var t = BatchTensors.From(batch, Model.Device);
-                var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
-                using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, null, meanLoss);
+                var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                    // (B, T, C)
+                using var output = meanLoss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask);
                 sum += output.Loss.Item<double>();
                 tokens += (long)output.EffectiveMask.Sum().Item<double>();
                 if (++batches >= (Options.EvalBatches ?? int.MaxValue)) break;
@@ -270,7 +270,7 @@ public sealed class Trainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(folder);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Model.SaveWeights(Path.Combine(folder, CheckpointMetadata.ModelFileName));
+        Model.Save(folder);
         var state = _optimizer.GetState();
         try
         {
@@ -298,7 +298,7 @@ public sealed class Trainer : IDisposable
             Loader = _trainLoader.State,
             CpuRngState = Convert.ToBase64String(rng),
             CudaRngState = cudaRng,
-            Model = Model.Config,
+            Architecture = Model.Architecture,
             Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
             DatasetPath = _dataset.DirectoryPath,
             LastMetrics = _lastMetrics,
@@ -321,11 +321,19 @@ public sealed class Trainer : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var folder = ResolveCheckpoint(checkpointDirectory);
         var meta = CheckpointMetadata.Read(folder);
-        if (meta.Model != Model.Config)
-            throw new InvalidDataException($"{folder}: the checkpoint is for model {Describe(meta.Model)} but this trainer's model is {Describe(Model.Config)}.");
+        if (meta.Architecture != Model.Architecture)
+            throw new InvalidDataException($"{folder}: the checkpoint is for a {meta.Architecture} model but this trainer's model is {Model.Architecture}.");
         if (meta.MaxSteps != MaxSteps)
             _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
-        Model.LoadWeights(Path.Combine(folder, CheckpointMetadata.ModelFileName));
+        try
+        {
+            CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
+        }
+
         using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
         using (var scope = new DisposeScope())
         {
@@ -425,8 +433,8 @@ public sealed class Trainer : IDisposable
         {
             using var scope = new DisposeScope();
             var t = BatchTensors.From(batch, Model.Device);
-            var mask = t.LossMask ?? t.Targets.Ne(Options.Loss.IgnoreIndex).To(ScalarType.Float32);
-            using var output = Model.ForwardLoss(t.Inputs, t.Targets, mask, t.Advantages, _loss, normalizer);
+            var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                        // (B, T, C)
+            using var output = _loss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask, t.Advantages, normalizer);
             output.Loss.Backward();
             using var noGrad = new NoGradScope();
             loss += output.Loss.Item<double>();
@@ -444,14 +452,14 @@ public sealed class Trainer : IDisposable
             positions += (long)batch.Rows * batch.BlockSize;
         }
 
-        var gradNorm = TorchOps.ClipGradNorm(Model.Parameters(), Options.GradientClip > 0 ? Options.GradientClip : double.PositiveInfinity);
+        var gradNorm = TorchOps.ClipGradNorm(Parameters, Options.GradientClip > 0 ? Options.GradientClip : double.PositiveInfinity);
         _optimizer.Step();
         Step++;
         double paramNorm;
         using (var scope = new DisposeScope())
         using (var noGrad = new NoGradScope())
         {
-            paramNorm = Math.Sqrt(Model.Parameters().Sum(p => p.Square().Sum().Item<double>()));
+            paramNorm = Math.Sqrt(Parameters.Sum(p => p.Square().Sum().Item<double>()));
         }
 
         var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
@@ -459,23 +467,15 @@ public sealed class Trainer : IDisposable
         return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxSample, lr, positions / seconds, supervised);
     }
 
-    /// <summary>The supervised tokens and sequences of the whole accumulation window (mask != 0 and target != ignore).</summary>
+    /// <summary>The supervised tokens and sequences of the whole accumulation window (<see cref="EffectiveMask"/>).</summary>
     private LossNormalizer Normalizer(EpisodeBatch[] window)
     {
         long tokens = 0, sequences = 0;
-        var ignore = Options.Loss.IgnoreIndex;
         foreach (var batch in window)
         {
             for (var r = 0; r < batch.Rows; r++)
             {
-                var targets = batch.TargetRow(r);
-                var mask = batch.LossMaskRow(r);
-                var n = 0;
-                for (var i = 0; i < targets.Length; i++)
-                {
-                    if (targets[i] != ignore && (mask.IsEmpty || mask[i] != 0)) n++;
-                }
-
+                var n = EffectiveMask.Count(batch.TargetRow(r), batch.LossMaskRow(r), Options.Loss.IgnoreIndex);
                 tokens += n;
                 if (n > 0) sequences++;
             }
@@ -484,5 +484,5 @@ public sealed class Trainer : IDisposable
         return new LossNormalizer(tokens, sequences, Options.Loss.NormLength);
     }
 
-    private static string Describe(GptConfig c) => $"{c.Layers}x{c.EmbeddingSize} (heads {c.Heads}, block {c.BlockSize}, vocab {c.VocabSize}, bias {c.Bias})";
+    private IEnumerable<Parameter> Parameters => Model.NamedParameters().Select(p => p.Parameter);
 }

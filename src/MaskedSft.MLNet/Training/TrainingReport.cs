@@ -25,12 +25,12 @@ public static class TrainingReport
     /// <summary>Writes the report atomically.</summary>
     /// <param name="runDirectory">The run directory (holds metrics.jsonl).</param>
     /// <param name="result">The run's result.</param>
-    /// <param name="model">The model's configuration.</param>
+    /// <param name="model">The trained model.</param>
     /// <param name="datasetPath">The training dataset's directory.</param>
     /// <returns>The report's path.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidDataException">metrics.jsonl has a malformed line.</exception>
-    public static string Write(string runDirectory, TrainingResult result, GptConfig model, string datasetPath)
+    public static string Write(string runDirectory, TrainingResult result, ICausalLm model, string datasetPath)
     {
         ArgumentNullException.ThrowIfNull(runDirectory);
         ArgumentNullException.ThrowIfNull(result);
@@ -50,12 +50,12 @@ public static class TrainingReport
 
     /// <summary>The report's Markdown text.</summary>
     /// <param name="result">The run's result.</param>
-    /// <param name="model">The model's configuration.</param>
+    /// <param name="model">The trained model.</param>
     /// <param name="datasetPath">The training dataset's directory.</param>
     /// <param name="metrics">The logged steps of the whole run (metrics.jsonl).</param>
     /// <returns>The Markdown.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static string Format(TrainingResult result, GptConfig model, string datasetPath, IReadOnlyList<StepMetrics> metrics)
+    public static string Format(TrainingResult result, ICausalLm model, string datasetPath, IReadOnlyList<StepMetrics> metrics)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(model);
@@ -69,7 +69,7 @@ public static class TrainingReport
         md.AppendLine(result.FinalValidationLoss is { } v ? string.Create(inv, $"- final validation loss: {v:F4}") : "- final validation loss: not evaluated");
         md.AppendLine(string.Create(inv, $"- time of this run: {result.Elapsed.TotalSeconds:F1} s"));
         md.AppendLine($"- last checkpoint: {result.LastCheckpoint ?? "none"}");
-        md.AppendLine(string.Create(inv, $"- model: {model.Layers} layers x {model.EmbeddingSize}, {model.Heads} heads, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters"));
+        md.AppendLine($"- model: {CausalLmDescription.Of(model)}");
         md.AppendLine($"- dataset: {datasetPath}").AppendLine();
 
         md.AppendLine("## Loss curve").AppendLine();

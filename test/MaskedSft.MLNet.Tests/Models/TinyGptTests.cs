@@ -1,4 +1,4 @@
-// Behaviour of TinyGpt beyond the reference values: gathered loss path, generation options, weight files, input checks.
+// Behaviour of TinyGpt beyond the reference values: packed and padded rows, the ICausalLm members, generation, weight files, input checks.
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Losses;
@@ -13,74 +13,95 @@ public sealed class TinyGptTests
     private static readonly GptConfig Small = new() { Layers = 2, Heads = 2, EmbeddingSize = 16, BlockSize = 12, VocabSize = 37 };
 
     [TestMethod]
-    public void ForwardLoss_OnlySupervisedLogits_EqualsFullLogitsMaskedLossAndGradients()
+    public void ForwardHidden_PackedRow_EachDocumentGetsItsHiddenStatesAlone()
     {
         using var scope = new DisposeScope();
-        using var a = new TinyGpt(Small, seed: 3);
-        using var b = new TinyGpt(Small, seed: 3);
-        var x = TorchOps.RandInt(0, 37, [3, 10], Generator.Create(1));
-        var y = TorchOps.RandInt(0, 37, [3, 10], Generator.Create(2));
-        var mask = TorchOps.Rand([3, 10], Generator.Create(3)).Lt(0.4).To(ScalarType.Float32);
-        var gathered = a.Forward(x, y, mask);
-        var full = MaskedCrossEntropy.Compute(b.Forward(x), y, mask);
-        Assert.AreEqual(full.Item<float>(), gathered.Item<float>(), 1e-6);
-        gathered.Backward();
-        full.Backward();
-        foreach (var ((name, pa), (_, pb)) in a.NamedParameters().Zip(b.NamedParameters()))
+        using var model = new TinyGpt(Small, seed: 11);
+        model.Eval();
+        var a = new long[] { 3, 14, 15, 9, 2 };
+        var b = new long[] { 6, 5, 35 };
+        var c = new long[] { 8, 9, 7, 9 };
+        var packed = Tensor.FromArray(a.Concat(b).Concat(c).ToArray(), 1, 12);
+        var positions = Tensor.FromArray(new long[] { 0, 1, 2, 3, 4, 0, 1, 2, 0, 1, 2, 3 }, 1, 12);
+        var documents = Tensor.FromArray(new long[] { 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2 }, 1, 12);
+
+        var hidden = model.ForwardHidden(new CausalLmInput(packed) { PositionIds = positions, DocumentIds = documents }); // (1, 12, C)
+
+        var offset = 0;
+        foreach (var doc in new[] { a, b, c })
         {
-            LossAssert.Close(pb.Grad!.ToArray<float>().Select(v => (double)v).ToArray(), pa.Grad!.ToArray<float>(), 1e-5, name);
+            var alone = model.ForwardHidden(new CausalLmInput(Tensor.FromArray(doc, 1, doc.Length)));           // (1, n, C)
+            var part = hidden.Narrow(1, offset, doc.Length);
+            LossAssert.Close(alone.ToArray<float>().Select(v => (double)v).ToArray(), part.ToArray<float>(), 1e-5, $"document at {offset}");
+            offset += doc.Length;
         }
+
+        var unpacked = model.ForwardHidden(new CausalLmInput(packed));                        // one causal document
+        Assert.IsGreaterThan(1e-3, unpacked.Narrow(1, 5, 7).Sub(hidden.Narrow(1, 5, 7)).Abs().Max().Item<double>(), "without document ids the documents attend to each other");
     }
 
     [TestMethod]
-    public void ForwardLoss_AllZeroMask_ZeroLossAndZeroGradients()
+    public void ForwardHidden_LeftPaddedRow_RealTokensMatchTheUnpaddedRow()
     {
         using var scope = new DisposeScope();
-        using var model = new TinyGpt(Small, seed: 4);
-        var x = TorchOps.RandInt(0, 37, [2, 8], Generator.Create(1));
-        var loss = model.Forward(x, x, TorchOps.Zeros([2, 8]));
-        loss.Backward();
-        Assert.AreEqual(0f, loss.Item<float>());
-        foreach (var (name, p) in model.NamedParameters())
-        {
-            var g = p.Grad;
-            Assert.IsTrue(g is null || g.ToArray<float>().All(v => v == 0f), $"{name} must get a zero gradient");
-        }
+        using var model = new TinyGpt(Small, seed: 12);
+        model.Eval();
+        var tokens = new long[] { 4, 8, 15, 16, 23, 33, 1 };
+        var padded = Tensor.FromArray(new long[] { 0, 0, 0 }.Concat(tokens).ToArray(), 1, 10);
+        var attention = Tensor.FromArray(new long[] { 0, 0, 0, 1, 1, 1, 1, 1, 1, 1 }, 1, 10);
+        var positions = Tensor.FromArray(new long[] { 0, 0, 0, 0, 1, 2, 3, 4, 5, 6 }, 1, 10);
+        var batch = TorchOps.Cat([padded, Tensor.FromArray(tokens.Concat(new long[] { 36, 36, 36 }).ToArray(), 1, 10)], 0); // right padding too
+        var mask = TorchOps.Cat([attention, Tensor.FromArray(new long[] { 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 }, 1, 10)], 0);
+        var pos = TorchOps.Cat([positions, TorchOps.Arange(10).Unsqueeze(0)], 0);
+
+        var hidden = model.ForwardHidden(new CausalLmInput(batch) { AttentionMask = mask, PositionIds = pos }); // (2, 10, C)
+
+        var alone = model.ForwardHidden(new CausalLmInput(Tensor.FromArray(tokens, 1, 7))).ToArray<float>().Select(v => (double)v).ToArray();
+        LossAssert.Close(alone, hidden.Narrow(0, 0, 1).Narrow(1, 3, 7).ToArray<float>(), 1e-5, "left-padded row");
+        LossAssert.Close(alone, hidden.Narrow(0, 1, 1).Narrow(1, 0, 7).ToArray<float>(), 1e-5, "right-padded row");
+        Assert.IsTrue(hidden.ToArray<float>().All(float.IsFinite), "padding positions attend to themselves: finite, no NaN");
     }
 
     [TestMethod]
-    public void ForwardLoss_AdvantagesAndAggregation_MatchWeightedSftLossOnFullLogits()
+    public void ForwardHidden_PaddedRowsInTraining_GradientsFinite()
     {
         using var scope = new DisposeScope();
-        using var model = new TinyGpt(Small, seed: 5);
-        var x = TorchOps.RandInt(0, 37, [3, 9], Generator.Create(7));
-        var y = TorchOps.RandInt(0, 37, [3, 9], Generator.Create(8));
-        var mask = TorchOps.Rand([3, 9], Generator.Create(9)).Lt(0.6).To(ScalarType.Float32);
-        var adv = TorchOps.Randn([3, 9], Generator.Create(10));
-        foreach (var agg in Enum.GetValues<LossAggregation>())
-        {
-            var loss = new WeightedSftLoss(new() { Aggregation = agg, AdvantageNormalization = AdvantageNormalization.Sequence, Temperature = 1.3 });
-            using var viaModel = model.ForwardLoss(x, y, mask, adv, loss);
-            using var viaLogits = loss.ComputeAligned(model.Forward(x), y, mask, adv);
-            Assert.AreEqual(viaLogits.Loss.Item<float>(), viaModel.Loss.Item<float>(), 1e-5, agg.ToName());
-        }
+        using var model = new TinyGpt(Small, seed: 13);
+        var x = Tensor.FromArray(new long[] { 0, 0, 5, 6, 7, 8 }, 1, 6);
+        var attention = Tensor.FromArray(new long[] { 0, 0, 1, 1, 1, 1 }, 1, 6);
+        var hidden = model.ForwardHidden(new CausalLmInput(x) { AttentionMask = attention });
+        hidden.Sum().Backward();
+        foreach (var (name, p) in model.NamedParameters()) Assert.IsTrue(p.Grad!.ToArray<float>().All(float.IsFinite), name);
     }
 
     [TestMethod]
-    public void ForwardLoss_TokenNll_IsTheUnweightedCrossEntropyOfSupervisedTargets()
+    public void ForwardHidden_BadInputs_ThrowNamingTheField()
     {
         using var scope = new DisposeScope();
-        using var model = new TinyGpt(Small, seed: 6);
-        var x = TorchOps.RandInt(0, 37, [2, 7], Generator.Create(11));
-        var y = TorchOps.RandInt(0, 37, [2, 7], Generator.Create(12));
-        var mask = TorchOps.Rand([2, 7], Generator.Create(13)).Lt(0.5).To(ScalarType.Float32);
-        var adv = TorchOps.Randn([2, 7], Generator.Create(14));
-        using var output = model.ForwardLoss(x, y, mask, adv);
-        var logits = model.Forward(x);                                                       // (2, 7, V)
-        var expected = TorchOps.CrossEntropy(logits.Reshape(14, 37), y.Reshape(-1), Reduction.None).Reshape(2, 7).Mul(mask); // (2, 7)
-        LossAssert.Close(expected.ToArray<float>().Select(v => (double)v).ToArray(), output.TokenNll.ToArray<float>(), 1e-5, "token nll");
-        Assert.IsFalse(output.TokenNll.RequiresGrad, "TokenNll is detached");
-        LossAssert.Close(output.TokenNll.Mul(adv).ToArray<float>().Select(v => (double)v).ToArray(), output.TokenLoss.ToArray<float>(), 1e-5, "TokenLoss = TokenNll x advantage");
+        using var model = new TinyGpt(Small);
+        var x = TorchOps.Zeros([2, 5], ScalarType.Int64);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.ForwardHidden(new CausalLmInput(x) { AttentionMask = TorchOps.Ones([2, 4]) }));
+        StringAssert.Contains(e.Message, "AttentionMask");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.ForwardHidden(new CausalLmInput(x) { PositionIds = TorchOps.Full([2, 5], 12, ScalarType.Int64) }));
+        StringAssert.Contains(e.Message, "PositionIds");
+        StringAssert.Contains(e.Message, "12 learned positions");
+    }
+
+    [TestMethod]
+    public void CausalLmMembers_DescribeTheModelAndHeadIsTheTiedEmbedding()
+    {
+        using var scope = new DisposeScope();
+        using var model = new TinyGpt(Small, seed: 14);
+        ICausalLm lm = model;
+        Assert.AreEqual("tiny-gpt", lm.Architecture);
+        Assert.AreEqual((37, 16, 12), (lm.VocabSize, lm.HiddenSize, lm.MaxSequenceLength));
+        Assert.AreEqual(ScalarType.Float32, lm.DType);
+        Assert.AreEqual(Device.Cpu, lm.Device);
+        CollectionAssert.AreEqual(new long[] { 37, 16 }, lm.HeadWeight.Shape);
+        var x = TorchOps.RandInt(0, 37, [2, 6], Generator.Create(3));
+        var viaHead = TorchOps.Linear(lm.ForwardHidden(new CausalLmInput(x)), lm.HeadWeight);
+        CollectionAssert.AreEqual(model.Forward(x).ToArray<float>(), viaHead.ToArray<float>(), "logits = hidden · HeadWeightᵀ");
+        StringAssert.StartsWith(CausalLmDescription.Of(lm), "tiny-gpt, hidden 16, vocabulary 37, up to 12 positions");
     }
 
     [TestMethod]
@@ -135,6 +156,28 @@ public sealed class TinyGptTests
                 Assert.AreSame(scope, output.OwningScope, "the result joins the caller's scope");
             },
             "Generate(tensor) inside a caller scope");
+    }
+
+    [TestMethod]
+    public void Save_LoadDirectory_SameLogitsAndConfig()
+    {
+        using var scope = new DisposeScope();
+        var dir = Directory.CreateTempSubdirectory("msft-gpt-");
+        try
+        {
+            using var model = new TinyGpt(Small, seed: 15);
+            var folder = Path.Combine(dir.FullName, "saved");
+            model.Save(folder);
+            Assert.IsTrue(File.Exists(Path.Combine(folder, TinyGpt.WeightsFileName)));
+            using var loaded = TinyGpt.Load(folder);
+            Assert.AreEqual(model.Config, TinyGpt.ReadConfig(folder));
+            var x = TorchOps.RandInt(0, 37, [2, 7], Generator.Create(1));
+            CollectionAssert.AreEqual(model.Forward(x).ToArray<float>(), loaded.Forward(x).ToArray<float>());
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
     }
 
     [TestMethod]

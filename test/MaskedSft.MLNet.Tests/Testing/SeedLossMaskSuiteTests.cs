@@ -1,6 +1,7 @@
 // The seed's loss-mask unit suite on the 2 layers x 64 GPT (vocabulary 50304): measured values, and the kit's verdicts.
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Tests.Models;
 using MaskedSft.Torch;
 using MaskedSft.MLNet.Doctor;
 using MaskedSft.Testing;
@@ -35,8 +36,8 @@ public sealed class SeedLossMaskSuiteTests
         var (x, y, mask) = SeedBatch();
         var corrupted = y.Clone();
         corrupted.Narrow(1, 0, 8).CopyFrom(TorchOps.RandInt(0, 50304, [2, 8], Generator.Create(99)));
-        var clean = s_model.Forward(x, y, mask).Item<double>();
-        var dirty = s_model.Forward(x, corrupted, mask).Item<double>();
+        var clean = ModelLoss.Masked(s_model, x, y, mask).Item<double>();
+        var dirty = ModelLoss.Masked(s_model, x, corrupted, mask).Item<double>();
         Assert.IsTrue(Math.Abs(clean - dirty) < 1e-6, $"loss {clean} vs {dirty}");
         var result = LossMaskChecks.CorruptedMaskedTargets(s_model);
         Assert.IsTrue(result.Passed, result.ToString());
@@ -65,8 +66,8 @@ public sealed class SeedLossMaskSuiteTests
     {
         using var scope = new DisposeScope();
         var (x, y, mask) = SeedBatch();
-        var masked = s_model.Forward(x, y, mask).Item<double>();
-        var unmasked = s_model.Forward(x, y, TorchOps.Ones([2, 16])).Item<double>();
+        var masked = ModelLoss.Masked(s_model, x, y, mask).Item<double>();
+        var unmasked = ModelLoss.Masked(s_model, x, y, TorchOps.Ones([2, 16])).Item<double>();
         Assert.IsTrue(Math.Abs(masked - unmasked) > 1e-4, $"{masked} vs {unmasked}");
         Assert.IsTrue(LossMaskChecks.MaskVersusNoMask(s_model).Passed);
     }
@@ -76,7 +77,7 @@ public sealed class SeedLossMaskSuiteTests
     {
         using var scope = new DisposeScope();
         var (x, y, _) = SeedBatch();
-        var loss = s_model.Forward(x, y, TorchOps.Zeros([2, 16]));
+        var loss = ModelLoss.Masked(s_model, x, y, TorchOps.Zeros([2, 16]));
         Assert.AreEqual(0.0, loss.Item<double>());
         var result = LossMaskChecks.AllZeroMask(s_model);
         Assert.IsTrue(result.Passed, result.ToString());

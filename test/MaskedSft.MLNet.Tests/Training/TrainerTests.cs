@@ -2,6 +2,7 @@
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Tests.Losses;
+using MaskedSft.MLNet.Tests.Models;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Safetensors;
 using MaskedSft.MLNet.Training;
@@ -40,7 +41,7 @@ public sealed class TrainerTests : TrainingTestClass<TrainerTests>
     }
 
     [TestMethod]
-    public void ForwardLoss_MicroBatchesWithUnequalTokensAndPartialWindow_SumToFullBatchGradients()
+    public void ComputeFromHidden_MicroBatchesWithUnequalTokensAndPartialWindow_SumToFullBatchGradients()
     {
         using var scope = new DisposeScope();
         var config = Fixture.Config();
@@ -51,14 +52,14 @@ public sealed class TrainerTests : TrainingTestClass<TrainerTests>
             var loss = new WeightedSftLoss(new() { Aggregation = agg, NormLength = 32 });
             using var full = new TinyGpt(config, seed: 4);
             using var micro = new TinyGpt(config, seed: 4);
-            full.ForwardLoss(x, y, mask, null, loss).Loss.Backward();
-            var effective = mask.Mul(y.Ne(-100L).To(ScalarType.Float32)).ToArray<float>();
+            ModelLoss.Output(full, x, y, mask, null, loss).Loss.Backward();
+            var effective = EffectiveMask.Of(y, mask, -100).To(ScalarType.Float32).ToArray<float>();
             var global = LossNormalizer.FromMask(effective, 8, 32);
             var tokensPerWindow = new List<double>();
             foreach (var (start, count) in new[] { (0, 3), (3, 3), (6, 2) }) // the last window is partial
             {
                 tokensPerWindow.Add(mask.Narrow(0, start, count).Sum().Item<double>());
-                micro.ForwardLoss(x.Narrow(0, start, count), y.Narrow(0, start, count), mask.Narrow(0, start, count), null, loss, global).Loss.Backward();
+                ModelLoss.Output(micro, x.Narrow(0, start, count), y.Narrow(0, start, count), mask.Narrow(0, start, count), null, loss, global).Loss.Backward();
             }
 
             Assert.IsTrue(tokensPerWindow.Distinct().Count() > 1, "micro-batches must differ in supervised tokens");
@@ -84,7 +85,8 @@ public sealed class TrainerTests : TrainingTestClass<TrainerTests>
         Assert.AreEqual(trainer.LoaderState, meta.Loader);
         Assert.AreEqual(3, meta.Loader.Position, "3 batches consumed");
         Assert.IsTrue(Convert.FromBase64String(meta.CpuRngState).Length > 0);
-        Assert.AreEqual(model.Config, meta.Model);
+        Assert.AreEqual("tiny-gpt", meta.Architecture);
+        Assert.AreEqual(model.Config, TinyGpt.ReadConfig(folder), "the weights carry the model's configuration");
         Assert.AreEqual(model.NamedParameters().Count(), meta.Optimizer.ParametersWithState);
         using (var opt = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
         using (var scope = new DisposeScope())
@@ -181,8 +183,8 @@ public sealed class TrainerTests : TrainingTestClass<TrainerTests>
         using var other = new TinyGpt(Fixture.Config() with { EmbeddingSize = 16 });
         using var t2 = new Trainer(other, Fixture.Dataset, new TrainerOptions { MaxSteps = 1, BatchSize = 4 });
         var e = Assert.ThrowsExactly<InvalidDataException>(() => t2.LoadCheckpoint(dir));
-        StringAssert.Contains(e.Message, "2x32");
-        StringAssert.Contains(e.Message, "2x16");
+        StringAssert.Contains(e.Message, "[192, 32]", "the checkpoint's shape");
+        StringAssert.Contains(e.Message, "hidden 16", "this trainer's model");
     }
 
     /// <summary>Rows of varying supervised-token counts (one row with none).</summary>

@@ -32,7 +32,7 @@ internal sealed class TrainingFixture : IDisposable
     public string NewDirectory(string name) => Path.Combine(Root, name + "-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>Every parameter's values, by name.</summary>
-    public static Dictionary<string, float[]> Weights(TinyGpt model)
+    public static Dictionary<string, float[]> Weights(ICausalLm model)
     {
         using var scope = new DisposeScope();
         return model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());

@@ -1,10 +1,10 @@
-// The outputs of TinyGpt's masked-loss forward: the loss plus what the trainer's metrics need.
+// The outputs of the masked-only head loss: the loss plus what the trainer's metrics and hard examples need.
 using MaskedSft.Torch;
 
-namespace MaskedSft.MLNet.Models;
+namespace MaskedSft.MLNet.Losses;
 
 /// <summary>
-/// Result of <see cref="TinyGpt.ForwardLoss"/>. Only supervised positions (effective mask 1) are projected onto the
+/// Result of <see cref="WeightedSftLoss.ComputeFromHidden"/>. Only supervised positions (<see cref="Losses.EffectiveMask"/>) are projected onto the
 /// vocabulary: <see cref="SelectedLogits"/> has one row per supervised target, in row-major (b, t) order. Disposing frees
 /// every tensor.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class MaskedLmOutput : IDisposable
     /// not supervised; what hard-example tracking ranks samples by.</summary>
     public Tensor TokenNll { get; }
 
-    /// <summary>(B, T) 1 where the target is supervised (mask != 0 and target != ignore index), else 0.</summary>
+    /// <summary>(B, T) 1 where the target is supervised (<see cref="Losses.EffectiveMask"/>), else 0, in the hidden states' dtype.</summary>
     public Tensor EffectiveMask { get; }
 
     /// <summary>(N, V) logits at the N supervised positions.</summary>

@@ -1,0 +1,66 @@
+// The masked-only LM head: the weighted SFT loss from final hidden states, projecting only supervised rows onto the vocabulary.
+using MaskedSft.Torch;
+
+namespace MaskedSft.MLNet.Losses;
+
+/// <summary>The loss from a model's final hidden states and its LM head weight (see <see cref="ComputeFromHidden"/>).</summary>
+public sealed partial class WeightedSftLoss
+{
+    /// <summary>
+    /// Masked, optionally advantage-weighted loss from the final hidden states: only the rows whose target is supervised
+    /// (<see cref="EffectiveMask"/>) are projected onto the vocabulary through <paramref name="headWeight"/>, so the (B·T, V)
+    /// logits of unsupervised positions are never made. The other positions get no loss and no gradient either way, so the
+    /// result equals <see cref="ComputeAligned"/> on the full logits <c>hidden · headWeightᵀ</c>, at a fraction of the
+    /// head's cost. Hidden states and targets are ALIGNED: <c>hidden[b, t]</c> predicts <c>targets[b, t]</c> (the loader's
+    /// X through the model, and its Y).
+    /// </summary>
+    /// <param name="hidden">(B, T, C) final hidden states (e.g. <c>ICausalLm.ForwardHidden</c>).</param>
+    /// <param name="headWeight">(V, C) the LM head's weight: logits = hidden · headWeightᵀ.</param>
+    /// <param name="targets">(B, T) integer targets (the ignore index allowed).</param>
+    /// <param name="lossMask">(B, T) loss mask aligned with the targets, or null to train every non-ignored target.</param>
+    /// <param name="advantages">(B, T) aligned advantages, (B,) per sequence, or null for all ones.</param>
+    /// <param name="normalizer">Global denominators for Mean (gradient accumulation), or null to count this call.</param>
+    /// <returns>The loss and the per-token details, on the hidden states' device.</returns>
+    /// <exception cref="ArgumentNullException">A required tensor is null.</exception>
+    /// <exception cref="ArgumentException">The shapes do not match.</exception>
+    public MaskedLmOutput ComputeFromHidden(Tensor hidden, Tensor headWeight, Tensor targets, Tensor? lossMask, Tensor? advantages = null, LossNormalizer? normalizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(headWeight);
+        ArgumentNullException.ThrowIfNull(targets);
+        var shape = targets.Shape;
+        var hs = hidden.Shape;
+        var ws = headWeight.Shape;
+        if (shape.Length != 2 || hs.Length != 3 || hs[0] != shape[0] || hs[1] != shape[1] || ws.Length != 2 || ws[1] != hs[2]
+            || (lossMask is not null && !lossMask.Shape.AsSpan().SequenceEqual(shape)))
+        {
+            throw new ArgumentException(
+                $"WeightedSftLoss.ComputeFromHidden expects hidden (B, T, C), head weight (V, C), targets (B, T) and a (B, T) loss mask; got hidden [{string.Join(", ", hs)}], " +
+                $"head [{string.Join(", ", ws)}], targets [{string.Join(", ", shape)}], mask [{string.Join(", ", lossMask?.Shape ?? [])}]. Hint: pass the loader's Y and mask with the model's hidden states of its X.",
+                nameof(targets));
+        }
+
+        using var scope = new DisposeScope();
+        long b = shape[0], t = shape[1], c = hs[2];
+        var device = hidden.Device;
+        var flatHidden = hidden.Reshape(b * t, c);                                            // (BT, C)
+        var flatTargets = targets.Reshape(-1).To(device, ScalarType.Int64);                   // (BT)
+        var keep = EffectiveMask.Of(flatTargets, lossMask?.Reshape(-1), Options.IgnoreIndex); // (BT) bool
+        var index = keep.Nonzero().Reshape(-1);                                                // (N)
+        var logits = TorchOps.Linear(flatHidden.IndexSelect(0, index), headWeight);           // (N, V)
+        var selectedTargets = flatTargets.IndexSelect(0, index);                              // (N)
+        var scaled = Options.Temperature == 1.0 ? logits : logits.Div(Options.Temperature);
+        var nll = TorchOps.CrossEntropy(scaled, selectedTargets, Reduction.None);             // (N)
+        var tokenNll = TorchOps.Zeros([b * t], nll.DType, device).Scatter(0, index, nll).Reshape(b, t); // (B, T)
+        var eff = keep.To(nll.DType).Reshape(b, t);                                           // (B, T)
+        var result = FromTokenLosses(tokenNll, eff, advantages?.To(device), normalizer);
+        result.Advantages.Dispose();
+        return new MaskedLmOutput(
+            result.Loss.MoveToOuterScope(),
+            result.PerTokenLoss.MoveToOuterScope(),
+            tokenNll.Detach().MoveToOuterScope(),
+            result.EffectiveMask.MoveToOuterScope(),
+            logits.MoveToOuterScope(),
+            selectedTargets.MoveToOuterScope());
+    }
+}
