@@ -89,7 +89,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
         {
             using var dataset = EpisodeDataset.Open(path, EpisodeVerification.Structure);
             string? checkpoint = o.ResumeFrom is { } resume ? Trainer.ResolveCheckpoint(resume) : null;
-            var config = checkpoint is not null ? CheckpointMetadata.Read(checkpoint).Model : ModelConfig(dataset);
+            var config = checkpoint is not null ? CheckpointConfig(checkpoint) : ModelConfig(dataset);
             var model = new TinyGpt(config, o.Seed, o.Device ?? Device.Auto);
             try
             {
@@ -163,6 +163,14 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
             BlockSize = o.BlockSize ?? Math.Min(baseConfig.BlockSize, Math.Max(16, (longest - 1 + 15) / 16 * 16)),
             Dropout = o.Dropout,
         };
+    }
+
+    private static GptConfig CheckpointConfig(string checkpoint)
+    {
+        var architecture = CheckpointMetadata.Read(checkpoint).Architecture;
+        return architecture == TinyGpt.ArchitectureName
+            ? TinyGpt.ReadConfig(checkpoint)
+            : throw new InvalidDataException($"{checkpoint}: the checkpoint is for a {architecture} model; this trainer builds {TinyGpt.ArchitectureName} models (presets). Hint: resume it with the trainer of that model.");
     }
 
     private static IEstimator<ITransformer> Mapping(MLContext ml, Options options, Action<CausalLmScoreInput, CausalLmScoreOutput> map)
