@@ -61,8 +61,8 @@ static void Train(string chatsPath, string tokenizerPath, string template, strin
 
 static void Score(string modelPath, string chatsPath)
 {
+    // A plain ML.NET load: no MaskedSft type is touched first; the model file names the assembly of its pieces.
     var mlContext = new MLContext(seed: 2);
-    mlContext.MaskedSft(); // registers MaskedSft's pieces with the context's component catalog
     var model = mlContext.Model.Load(modelPath, out var inputSchema);
     Console.WriteLine($"loaded {modelPath}: input {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}");
     Print(mlContext, model.Transform(mlContext.Data.LoadFromEnumerable(ReadChats(chatsPath))));
