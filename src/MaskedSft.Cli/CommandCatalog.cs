@@ -17,8 +17,11 @@ internal static class CommandCatalog
         yield return PrepareCommand.Create();
         yield return InspectCommand.Create();
         yield return TokenizeCommand.Create();
+        yield return LogProbsCommand.Create();
+        yield return GenerateCommand.Create();
         yield return CheckCommand.Create();
         yield return TrainCommand.Create();
         yield return DoctorCommand.Create();
+        yield return LaunchCommand.Create();
     }
 }

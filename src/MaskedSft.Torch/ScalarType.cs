@@ -9,6 +9,12 @@ public enum ScalarType
     /// <summary>8-bit unsigned integer (torch.uint8).</summary>
     UInt8 = 0,
 
+    /// <summary>8-bit signed integer (torch.int8).</summary>
+    Int8 = 1,
+
+    /// <summary>16-bit signed integer (torch.int16).</summary>
+    Int16 = 2,
+
     /// <summary>32-bit signed integer (torch.int32).</summary>
     Int32 = 3,
 

@@ -10,8 +10,8 @@ public static class ScalarTypes
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined dtype.</exception>
     public static int ElementSize(this ScalarType dtype) => dtype switch
     {
-        ScalarType.UInt8 or ScalarType.Bool => 1,
-        ScalarType.Float16 or ScalarType.BFloat16 => 2,
+        ScalarType.UInt8 or ScalarType.Int8 or ScalarType.Bool => 1,
+        ScalarType.Int16 or ScalarType.Float16 or ScalarType.BFloat16 => 2,
         ScalarType.Int32 or ScalarType.Float32 => 4,
         ScalarType.Int64 or ScalarType.Float64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
@@ -24,7 +24,7 @@ public static class ScalarTypes
         dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
 
     /// <summary>The dtype that holds elements of the .NET type <typeparamref name="T"/>.</summary>
-    /// <typeparam name="T">float, double, long, int, byte, bool, Half, or ushort (raw bfloat16 bits).</typeparam>
+    /// <typeparam name="T">float, double, long, int, short, byte, sbyte, bool, Half, or ushort (raw bfloat16 bits).</typeparam>
     /// <returns>The matching dtype.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> has no tensor dtype.</exception>
     public static ScalarType Of<T>()
@@ -50,9 +50,19 @@ public static class ScalarTypes
             return ScalarType.Int32;
         }
 
+        if (typeof(T) == typeof(short))
+        {
+            return ScalarType.Int16;
+        }
+
         if (typeof(T) == typeof(byte))
         {
             return ScalarType.UInt8;
+        }
+
+        if (typeof(T) == typeof(sbyte))
+        {
+            return ScalarType.Int8;
         }
 
         if (typeof(T) == typeof(bool))
@@ -71,6 +81,6 @@ public static class ScalarTypes
         }
 
         throw new NotSupportedException(
-            $"{typeof(T).Name} has no tensor dtype; use float, double, long, int, byte, bool, Half or ushort (bfloat16 bits)");
+            $"{typeof(T).Name} has no tensor dtype; use float, double, long, int, short, byte, sbyte, bool, Half or ushort (bfloat16 bits)");
     }
 }

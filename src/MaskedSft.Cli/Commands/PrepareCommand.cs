@@ -17,12 +17,22 @@ internal static class PrepareCommand
     public static Command Create()
     {
         var input = new Option<string>("--input") { Description = "JSONL input: {\"messages\": [...]} chat lines and/or Atropos {\"tokens\", \"masks\", \"scores\"} lines.", Required = true };
-        var tokenizerOption = new Option<string>("--tokenizer") { Description = "A tokenizer.json, GPT-2's encoder.json, or a folder holding either.", Required = true };
-        var template = new Option<string>("--template")
+        var tokenizerOption = new Option<string>("--tokenizer")
         {
-            Description = "Chat template: chatml (Qwen), llama3, or a template JSON file (docs/chat-templates.md).",
-            DefaultValueFactory = _ => "chatml",
+            Description = "A tokenizer.json, GPT-2's encoder.json, or a folder holding either, e.g. a Hugging Face model folder (its chat template is used).",
+            Required = true,
         };
+        var template = new Option<string?>("--template")
+        {
+            Description = $"Chat template: {ChatTemplate.BuiltInNames}, or a template JSON file (docs/chat-templates.md). "
+                + "Default: the chat template of a --tokenizer model folder (an unrecognised one is an error), else chatml.",
+        };
+        var enableThinking = new Option<bool>("--enable-thinking")
+        {
+            Description = "Qwen3: whether the model thinks at inference (default true); with false, the empty think block of a trained turn is prompt, not trained.",
+            DefaultValueFactory = _ => true,
+        };
+        var date = new Option<string?>("--date") { Description = "The \"Today Date\" of Llama 3.1/3.2 templates, e.g. \"26 Jul 2024\" (default: the template's)." };
         var maxLength = new Option<int>("--max-length") { Description = "Truncate episodes to this many tokens (0: no limit).", DefaultValueFactory = _ => 0 };
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of episodes in the validation split.", DefaultValueFactory = _ => 0.0 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the train/validation split.", DefaultValueFactory = _ => 0UL };
@@ -33,7 +43,7 @@ internal static class PrepareCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing dataset at --out." };
 
         var command = new Command("prepare", "Tokenize chat or Atropos JSONL into an episode dataset with assistant-only loss masks.");
-        foreach (var option in new Option[] { input, tokenizerOption, template, maxLength, valFraction, seed, output, skipBad, trainOn, overwrite })
+        foreach (var option in new Option[] { input, tokenizerOption, template, enableThinking, date, maxLength, valFraction, seed, output, skipBad, trainOn, overwrite })
         {
             command.Options.Add(option);
         }
@@ -61,14 +71,16 @@ internal static class PrepareCommand
             try
             {
                 var clock = Stopwatch.StartNew();
-                var tokenizer = BpeTokenizer.Load(tokenizerPath);
+                var (tokenizer, chatTemplate, templateSource) = LoadTokenizerAndTemplate(tokenizerPath, parseResult.GetValue(template));
                 var options = new PreparationOptions
                 {
                     InputPath = inputPath,
                     OutputPath = parseResult.GetValue(output)!,
                     Tokenizer = tokenizer,
                     TokenizerPath = tokenizerPath,
-                    Template = ChatTemplate.FromNameOrPath(parseResult.GetValue(template)!),
+                    Template = chatTemplate,
+                    EnableThinking = parseResult.GetValue(enableThinking),
+                    DateString = parseResult.GetValue(date),
                     MaxLength = max,
                     ValidationFraction = fraction,
                     Seed = parseResult.GetValue(seed),
@@ -79,7 +91,7 @@ internal static class PrepareCommand
                 var bar = new ProgressBar(stderr);
                 var stats = await Task.Run(() => EpisodePreparation.Run(options, bar, cancellationToken), cancellationToken).ConfigureAwait(false);
                 bar.Finish();
-                WriteStats(stdout, options, stats, clock.Elapsed);
+                WriteStats(stdout, options, templateSource, stats, clock.Elapsed);
                 return 0;
             }
             catch (PreparationLineException e)
@@ -106,12 +118,30 @@ internal static class PrepareCommand
         return command;
     }
 
-    private static void WriteStats(TextWriter output, PreparationOptions options, PreparationStatistics s, TimeSpan elapsed)
+    /// <summary>
+    /// The tokenizer of <paramref name="tokenizerPath"/> and the chat template to use: <paramref name="templateArgument"/> when
+    /// given; else, for a model folder that names a chat template, that template recognised (or a ChatTemplateException with
+    /// a hint); else chatml.
+    /// </summary>
+    private static (BpeTokenizer Tokenizer, ChatTemplate Template, string Source) LoadTokenizerAndTemplate(string tokenizerPath, string? templateArgument)
+    {
+        if (Directory.Exists(tokenizerPath) && ModelFolderTokenizer.HasChatTemplate(tokenizerPath))
+        {
+            var model = ModelFolderTokenizer.Load(tokenizerPath);
+            return templateArgument is null
+                ? (model.Tokenizer, model.RequireChatTemplate(), $"recognised in {model.ChatTemplateSource}")
+                : (model.Tokenizer, ChatTemplate.FromNameOrPath(templateArgument), "--template, instead of the folder's");
+        }
+
+        return (BpeTokenizer.Load(tokenizerPath), ChatTemplate.FromNameOrPath(templateArgument ?? "chatml"), templateArgument is null ? "default" : "--template");
+    }
+
+    private static void WriteStats(TextWriter output, PreparationOptions options, string templateSource, PreparationStatistics s, TimeSpan elapsed)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine($"Wrote episode dataset {Path.GetFullPath(options.OutputPath)}");
         output.WriteLine(string.Create(c, $"  input         {options.InputPath}: {s.Lines:N0} lines in {elapsed.TotalSeconds:F1} s"));
-        output.WriteLine($"  tokenizer     {options.Tokenizer.Name} ({options.Tokenizer.VocabularySize:N0} ids), template {options.Template.Name}, train on {options.TrainOn.ToString().ToLowerInvariant()} assistant turns");
+        output.WriteLine($"  tokenizer     {options.Tokenizer.Name} ({options.Tokenizer.VocabularySize:N0} ids), template {options.Template.Name} ({templateSource}), train on {options.TrainOn.ToString().ToLowerInvariant()} assistant turns");
         output.WriteLine(string.Create(c, $"  episodes      {s.Episodes:N0} (train {s.TrainEpisodes:N0}, validation {s.ValidationEpisodes:N0}; chat {s.ChatEpisodes:N0}, atropos {s.AtroposEpisodes:N0})"));
         output.WriteLine(string.Create(c, $"  tokens        {s.Tokens:N0} (mean {(s.Episodes == 0 ? 0 : (double)s.Tokens / s.Episodes):F1} per episode)"));
         output.WriteLine(string.Create(c, $"  supervised    {s.SupervisedTargets:N0} of {s.Targets:N0} targets ({100 * s.SupervisedFraction:F1}%)"));

@@ -54,9 +54,9 @@ public static class CheckpointDoctor
                     parameters++;
                     if (!file.Contains($"{name}.exp_avg")) continue;
                     withMoments++;
-                    var step = NamedTensorFile.Read(file, $"{name}.step", Device.Cpu).Item<long>();
+                    var step = file.ReadTensor($"{name}.step", Device.Cpu).Item<long>();
                     if (step != meta.Step) badSteps++;
-                    if (NamedTensorFile.Read(file, $"{name}.exp_avg_sq", Device.Cpu).Abs().Max().Item<double>() == 0) zeroMoments++;
+                    if (file.ReadTensor($"{name}.exp_avg_sq", Device.Cpu).Abs().Max().Item<double>() == 0) zeroMoments++;
                 }
             }
 

@@ -11,13 +11,13 @@ public static class CausalLmWeights
     /// <param name="model">The model whose parameters are overwritten.</param>
     /// <param name="path">The safetensors file (e.g. a checkpoint's <c>model.safetensors</c>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="InvalidDataException">A parameter is missing from the file or has another shape.</exception>
+    /// <exception cref="SafetensorsTensorException">A parameter is missing from the file or has another shape or dtype.</exception>
     /// <exception cref="SafetensorsFormatException">The file is not valid safetensors.</exception>
     public static void LoadInto(ICausalLm model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         using var file = SafetensorsFile.Open(path);
-        foreach (var (name, p) in model.NamedParameters()) NamedTensorFile.CopyInto(file, name, p);
+        foreach (var (name, p) in model.NamedParameters()) file.ReadInto(name, p);
     }
 }

@@ -165,13 +165,13 @@ public sealed class TinyGpt : Module, ICausalLm
             ["format"] = "pt",
             [ConfigMetadataKey] = JsonSerializer.Serialize(Config),
         };
-        NamedTensorFile.Save(path, NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)), metadata);
+        SafetensorsTensorIO.Save(path, NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)), metadata);
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> (or any safetensors file with the same names and shapes).</summary>
     /// <param name="path">The safetensors file.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="InvalidDataException">A parameter is missing or has another shape or dtype.</exception>
+    /// <exception cref="SafetensorsTensorException">A parameter is missing or has another shape or dtype.</exception>
     /// <exception cref="SafetensorsFormatException">The file is not valid safetensors.</exception>
     public void LoadWeights(string path)
     {
@@ -185,7 +185,8 @@ public sealed class TinyGpt : Module, ICausalLm
     /// <param name="device">Where to place the model (CPU when null).</param>
     /// <returns>The model, in training mode.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="InvalidDataException">The file has no config metadata, or a parameter does not match.</exception>
+    /// <exception cref="InvalidDataException">The file has no config metadata.</exception>
+    /// <exception cref="SafetensorsTensorException">A parameter is missing or does not match.</exception>
     public static TinyGpt Load(string path, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(path);

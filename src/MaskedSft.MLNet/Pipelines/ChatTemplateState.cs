@@ -1,6 +1,7 @@
 // Everything ApplyChatTemplate maps with: template, tokenizer, limits; parses a chat cell and renders it; saves to bytes.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Preparation;
 using MaskedSft.MLNet.Tokenizers.Templates;
 using Microsoft.ML.Tokenizers;
@@ -82,10 +83,10 @@ internal sealed class ChatTemplateState
             var messages = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("messages", out var m) ? m : root;
             if (messages.ValueKind != JsonValueKind.Array)
             {
-                throw Error(cell, $"expected {{\"messages\": [...]}} or an array of messages, found {EpisodePreparation.Kind(root)}");
+                throw Error(cell, $"expected {{\"messages\": [...]}} or an array of messages, found {JsonKinds.Describe(root)}");
             }
 
-            var list = EpisodePreparation.ReadMessages(messages, Template, (_, reason) => Error(cell, reason.TrimEnd('.')));
+            var list = ChatMessagesJson.Parse(messages, Template, (_, reason) => Error(cell, reason.TrimEnd('.')));
             var rendering = Template.Render(list, Encoder, Render);
             if (MaxLength > 0)
             {

@@ -62,6 +62,8 @@ public sealed class BpeTokenizer : ITokenDecoder, Templates.IChatTokenEncoder
         EndOfSequenceId = Resolve(definition.EosToken, "eos_token", definition);
         BeginOfSequenceId = Resolve(definition.BosToken, "bos_token", definition);
         PaddingId = Resolve(definition.PadToken, "pad_token", definition);
+        SpecialPrefixIds = definition.SpecialPrefixIds;
+        SpecialSuffixIds = definition.SpecialSuffixIds;
     }
 
     /// <summary>Short name of the tokenizer: the folder that holds its files (e.g. <c>qwen3</c>).</summary>
@@ -155,6 +157,25 @@ public sealed class BpeTokenizer : ITokenDecoder, Templates.IChatTokenEncoder
         ArgumentNullException.ThrowIfNull(vocabBpePath);
         ArgumentOutOfRangeException.ThrowIfNegative(cacheCapacity);
         return new BpeTokenizer(Gpt2TokenizerReader.Read(encoderJsonPath, vocabBpePath), cacheCapacity);
+    }
+
+    /// <summary>Ids tokenizer.json's post-processor puts before a text when special tokens are added (Llama 3's
+    /// &lt;|begin_of_text|&gt;); empty for most tokenizers.</summary>
+    public IReadOnlyList<int> SpecialPrefixIds { get; }
+
+    /// <summary>Ids tokenizer.json's post-processor puts after a text when special tokens are added.</summary>
+    public IReadOnlyList<int> SpecialSuffixIds { get; }
+
+    /// <summary>Encodes <paramref name="text"/> as transformers' <c>tokenizer(text)</c> does (<c>add_special_tokens=True</c>):
+    /// <see cref="SpecialPrefixIds"/>, the text's ids (special tokens in the text matched), <see cref="SpecialSuffixIds"/>.</summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The ids, in order.</returns>
+    public int[] EncodeWithSpecialTokens(ReadOnlySpan<char> text)
+    {
+        var ids = new List<int>(SpecialPrefixIds);
+        EncodeToIds(text, ids);
+        ids.AddRange(SpecialSuffixIds);
+        return [.. ids];
     }
 
     /// <summary>Encodes <paramref name="text"/> into token ids.</summary>

@@ -130,6 +130,7 @@ internal static class HuggingFaceTokenizerReader
         bool nfc = ReadNormalizer(reader, root);
         var (pattern, addPrefixSpace) = ReadPreTokenizer(reader, root);
         ReadDecoder(reader, root);
+        var (prefix, suffix) = ReadPostProcessor(reader, root);
 
         string? configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tokenizer_config.json");
         string? eos = null, bos = null, pad = null;
@@ -158,7 +159,106 @@ internal static class HuggingFaceTokenizerReader
             BosToken = bos,
             PadToken = pad,
             ConfigFile = configPath,
+            SpecialPrefixIds = prefix,
+            SpecialSuffixIds = suffix,
         };
+    }
+
+    /// <summary>
+    /// The ids the post-processor adds around a single text (transformers' <c>add_special_tokens=True</c>): none for ByteLevel,
+    /// the special tokens before and after sequence A of a TemplateProcessing's <c>single</c>, alone or in a Sequence.
+    /// </summary>
+    private static (int[] Prefix, int[] Suffix) ReadPostProcessor(JsonFieldReader reader, JsonElement root)
+    {
+        if (!root.TryGetProperty("post_processor", out var processor) || processor.ValueKind == JsonValueKind.Null)
+        {
+            return ([], []);
+        }
+
+        const string P = "$.post_processor";
+        reader.ExpectKind(processor, P, JsonValueKind.Object);
+        string type = reader.Required(processor, P, "type", JsonValueKind.String).GetString()!;
+        var templates = new List<(JsonElement Element, string Location)>();
+        if (type == "Sequence")
+        {
+            int k = 0;
+            foreach (var item in reader.Required(processor, P, "processors", JsonValueKind.Array).EnumerateArray())
+            {
+                string at = $"{P}.processors[{k++}]";
+                reader.ExpectKind(item, at, JsonValueKind.Object);
+                string itemType = reader.Required(item, at, "type", JsonValueKind.String).GetString()!;
+                if (itemType == "TemplateProcessing")
+                {
+                    templates.Add((item, at));
+                }
+                else if (itemType != "ByteLevel")
+                {
+                    throw reader.Error(at + ".type", $"the post-processor '{itemType}' is not supported; expected ByteLevel or TemplateProcessing.");
+                }
+            }
+        }
+        else if (type == "TemplateProcessing")
+        {
+            templates.Add((processor, P));
+        }
+        else if (type != "ByteLevel")
+        {
+            throw reader.Error(P + ".type", $"the post-processor '{type}' is not supported; expected ByteLevel, TemplateProcessing or a Sequence of them.");
+        }
+
+        if (templates.Count > 1)
+        {
+            throw reader.Error(P, "more than one TemplateProcessing is not supported.");
+        }
+
+        return templates.Count == 0 ? ([], []) : ReadTemplateProcessing(reader, templates[0].Element, templates[0].Location);
+    }
+
+    private static (int[] Prefix, int[] Suffix) ReadTemplateProcessing(JsonFieldReader reader, JsonElement template, string location)
+    {
+        var specials = reader.Required(template, location, "special_tokens", JsonValueKind.Object);
+        var prefix = new List<int>();
+        var suffix = new List<int>();
+        bool seenSequence = false;
+        int k = 0;
+        foreach (var piece in reader.Required(template, location, "single", JsonValueKind.Array).EnumerateArray())
+        {
+            string at = $"{location}.single[{k++}]";
+            if (piece.TryGetProperty("Sequence", out _))
+            {
+                if (seenSequence)
+                {
+                    throw reader.Error(at, "a single-text template with two sequences is not supported.");
+                }
+
+                seenSequence = true;
+                continue;
+            }
+
+            var special = reader.Required(piece, at, "SpecialToken", JsonValueKind.Object);
+            string id = reader.Required(special, at + ".SpecialToken", "id", JsonValueKind.String).GetString()!;
+            if (!specials.TryGetProperty(id, out var entry))
+            {
+                throw reader.Error(at, $"the special token '{id}' is not in {location}.special_tokens.");
+            }
+
+            foreach (var value in reader.Required(entry, $"{location}.special_tokens[\"{id}\"]", "ids", JsonValueKind.Array).EnumerateArray())
+            {
+                if (!value.TryGetInt32(out int tokenId) || tokenId < 0)
+                {
+                    throw reader.Error($"{location}.special_tokens[\"{id}\"].ids", $"expected token ids, found {value.GetRawText()}.");
+                }
+
+                (seenSequence ? suffix : prefix).Add(tokenId);
+            }
+        }
+
+        if (!seenSequence)
+        {
+            throw reader.Error(location + ".single", "the template has no Sequence (the text itself).");
+        }
+
+        return ([.. prefix], [.. suffix]);
     }
 
     private static bool ReadNormalizer(JsonFieldReader reader, JsonElement root)

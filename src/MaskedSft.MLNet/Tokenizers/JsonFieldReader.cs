@@ -58,14 +58,5 @@ internal sealed class JsonFieldReader(string filePath)
         };
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => kind.ToString(),
-    };
+    private static string Describe(JsonValueKind kind) => JsonKinds.Describe(kind);
 }

@@ -43,6 +43,12 @@ internal sealed class TokenizerDefinition
     /// <summary>Text of the padding token, if the files name one.</summary>
     public string? PadToken { get; init; }
 
+    /// <summary>Ids the post-processor puts before an encoded text when special tokens are added (Llama 3's &lt;|begin_of_text|&gt;).</summary>
+    public int[] SpecialPrefixIds { get; init; } = [];
+
+    /// <summary>Ids the post-processor puts after an encoded text when special tokens are added.</summary>
+    public int[] SpecialSuffixIds { get; init; } = [];
+
     /// <summary>The file that named the eos/bos/pad tokens (tokenizer_config.json), for error messages.</summary>
     public string? ConfigFile { get; init; }
 }

@@ -274,7 +274,7 @@ public sealed class Trainer : IDisposable
         var state = _optimizer.GetState();
         try
         {
-            NamedTensorFile.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
+            SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
         }
         finally
         {
@@ -329,7 +329,7 @@ public sealed class Trainer : IDisposable
         {
             CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
         }
-        catch (InvalidDataException e)
+        catch (SafetensorsTensorException e)
         {
             throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
         }
@@ -337,7 +337,7 @@ public sealed class Trainer : IDisposable
         using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
         using (var scope = new DisposeScope())
         {
-            var state = file.Tensors.ToDictionary(t => t.Name, t => NamedTensorFile.Read(file, t.Name, Model.Device), StringComparer.Ordinal);
+            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
             _optimizer.LoadState(state);
         }
 

@@ -8,9 +8,10 @@ namespace MaskedSft.Torch.Safetensors;
 /// A safetensors file opened for reading through a memory map. <see cref="Open"/> validates the header completely
 /// (length, JSON, dtypes, shapes against offsets, offsets within the file, no overlap, contiguous coverage of the data
 /// section) so that every later read is in bounds. Spans returned by <see cref="GetSpan(string)"/> point into the map and
-/// are valid only until <see cref="Dispose"/>. Reads may run concurrently; disposal must not race with them.
+/// are valid only until <see cref="Dispose"/>. Reads may run concurrently; disposal must not race with them. Tensors are read
+/// with <see cref="ReadTensor"/> and <see cref="ReadInto"/>, which copy straight from the map into the tensor.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IDisposable
+public sealed unsafe partial class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;

@@ -101,6 +101,22 @@ public sealed class SafetensorsWriter
         return AddEntry(new Entry(name, dtype, shape.ToArray(), bytes, default, null, writer));
     }
 
+    /// <summary>
+    /// Adds <paramref name="tensor"/> under its own element type (<see cref="SafetensorsDTypeInfo.ToSafetensors"/>); its bytes
+    /// are copied when the file is written, a bounded chunk at a time (from any device, in row-major order of its shape).
+    /// </summary>
+    /// <param name="name">Unique, non-empty tensor name (not <c>__metadata__</c>).</param>
+    /// <param name="tensor">The tensor; it must stay alive and unchanged until the file is written.</param>
+    /// <returns>This writer.</returns>
+    /// <exception cref="ArgumentNullException">When <paramref name="name"/> or <paramref name="tensor"/> is null.</exception>
+    /// <exception cref="ArgumentException">When the name is empty, reserved or taken.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the tensor's element type has no safetensors dtype.</exception>
+    public SafetensorsWriter AddTensor(string name, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return AddFromCallback(name, tensor.DType.ToSafetensors(), tensor.Shape, destination => TensorByteStream.Write(tensor, destination));
+    }
+
     /// <summary>Sets a metadata entry (written under <c>__metadata__</c>).</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>

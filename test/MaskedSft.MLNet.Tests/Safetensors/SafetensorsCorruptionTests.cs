@@ -98,7 +98,7 @@ public sealed class SafetensorsCorruptionTests
     public void Open_UnknownDType_ThrowsNamingTensorAndDType()
     {
         using var dir = new TempDirectory();
-        var ex = OpenExpectingError(Make(dir, "dtype.safetensors", Valid.Replace("\"U8\"", "\"I8\""), 12), "b", "unknown dtype \"I8\"");
+        var ex = OpenExpectingError(Make(dir, "dtype.safetensors", Valid.Replace("\"U8\"", "\"F4\""), 12), "b", "unknown dtype \"F4\"");
         StringAssert.Contains(ex.Hint, "BF16");
         OpenExpectingError(Make(dir, "lower.safetensors", Valid.Replace("\"F32\"", "\"f32\""), 12), "a", "unknown dtype");
         OpenExpectingError(Make(dir, "nodtype.safetensors", Valid.Replace("\"dtype\":\"F32\",", ""), 12), "a", "no string \"dtype\"");

@@ -135,18 +135,4 @@ public sealed class SafetensorsTensorIOTests
         StringAssert.Contains(ex.Message, "cut.safetensors");
         Assert.AreEqual(live, TensorCounters.Live);
     }
-
-    [TestMethod]
-    public void ScalarTypeMapping_IsABijection()
-    {
-        foreach (var dtype in Enum.GetValues<SafetensorsDType>())
-        {
-            Assert.AreEqual(dtype, dtype.ToScalarType().ToSafetensors());
-        }
-
-        foreach (var type in Enum.GetValues<ScalarType>())
-        {
-            Assert.AreEqual(type, type.ToSafetensors().ToScalarType());
-        }
-    }
 }

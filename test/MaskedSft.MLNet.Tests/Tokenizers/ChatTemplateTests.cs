@@ -225,7 +225,8 @@ public sealed class ChatTemplateTests
     public void FromNameOrPath_NeitherNameNorFile_ThrowsFileNotFound()
     {
         var e = Assert.ThrowsExactly<FileNotFoundException>(() => ChatTemplate.FromNameOrPath("mistral"));
-        StringAssert.Contains(e.Message, "chatml, llama3");
+        StringAssert.Contains(e.Message, ChatTemplate.BuiltInNames);
+        StringAssert.Contains(e.Message, "qwen3");
     }
 
     [TestMethod]

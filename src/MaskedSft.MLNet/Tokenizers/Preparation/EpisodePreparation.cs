@@ -71,7 +71,7 @@ public static class EpisodePreparation
         };
 
         var stats = new PreparationStatistics { HasAdvantages = withAdvantages };
-        var renderOptions = new ChatRenderOptions { TrainOn = options.TrainOn };
+        var renderOptions = new ChatRenderOptions { TrainOn = options.TrainOn, EnableThinking = options.EnableThinking, DateString = options.DateString };
         using (var writer = new EpisodeDatasetWriter(options.OutputPath, writerOptions))
         {
             using var stream = new FileStream(options.InputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
@@ -212,69 +212,9 @@ public static class EpisodePreparation
 
     private static Candidate ParseChat(JsonElement messages, PreparationOptions options, ChatRenderOptions renderOptions, Func<PreparationErrorKind, string, PreparationLineException> error)
     {
-        var rendering = options.Template.Render(ReadMessages(messages, options.Template, error), options.Tokenizer, renderOptions);
+        var list = ChatMessagesJson.Parse(messages, options.Template, error);
+        var rendering = options.Template.Render(list, options.Tokenizer, renderOptions);
         return new Candidate(rendering.Ids, rendering.Mask, null, null, null, FromChat: true);
-    }
-
-    /// <summary>Reads an OpenAI-style <c>messages</c> array (<c>[{"role", "content"}, ...]</c>) whose roles the template knows.</summary>
-    /// <param name="messages">The JSON array.</param>
-    /// <param name="template">The chat template (for the known roles).</param>
-    /// <param name="error">Makes the exception for a problem (kind, reason).</param>
-    /// <returns>The messages, in order.</returns>
-    internal static List<ChatMessage> ReadMessages(JsonElement messages, ChatTemplate template, Func<PreparationErrorKind, string, Exception> error)
-    {
-        if (messages.ValueKind != JsonValueKind.Array)
-        {
-            throw error(PreparationErrorKind.WrongType, $"\"messages\" must be an array of {{\"role\", \"content\"}} objects, found {Kind(messages)}.");
-        }
-
-        if (messages.GetArrayLength() == 0)
-        {
-            throw error(PreparationErrorKind.InvalidValue, "\"messages\" is empty.");
-        }
-
-        var list = new List<ChatMessage>(messages.GetArrayLength());
-        int i = 0;
-        foreach (var message in messages.EnumerateArray())
-        {
-            string at = $"messages[{i}]";
-            if (message.ValueKind != JsonValueKind.Object)
-            {
-                throw error(PreparationErrorKind.WrongType, $"{at} must be an object with \"role\" and \"content\", found {Kind(message)}.");
-            }
-
-            if (!message.TryGetProperty("role", out var role) || role.ValueKind == JsonValueKind.Null)
-            {
-                throw error(PreparationErrorKind.MissingField, $"{at} has no \"role\".");
-            }
-
-            if (role.ValueKind != JsonValueKind.String)
-            {
-                throw error(PreparationErrorKind.WrongType, $"{at}.role must be a string, found {Kind(role)}.");
-            }
-
-            string roleName = role.GetString()!;
-            if (template.FormatOf(roleName) is null)
-            {
-                throw error(PreparationErrorKind.UnknownRole, $"{at}.role is '{roleName}', which the template '{template.Name}' does not know "
-                    + $"(it knows {string.Join(", ", template.Roles.Select(r => $"'{r}'"))}).");
-            }
-
-            if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-            {
-                throw error(PreparationErrorKind.MissingField, $"{at} ({roleName}) has no \"content\".");
-            }
-
-            if (content.ValueKind != JsonValueKind.String)
-            {
-                throw error(PreparationErrorKind.WrongType, $"{at}.content must be a string, found {Kind(content)}.");
-            }
-
-            list.Add(new ChatMessage(roleName, content.GetString()!));
-            i++;
-        }
-
-        return list;
     }
 
     private static List<Candidate> ParseAtropos(JsonElement root, JsonElement tokens, long lineNumber, int vocabSize, Func<PreparationErrorKind, string, PreparationLineException> error)
@@ -507,17 +447,7 @@ public static class EpisodePreparation
         return false;
     }
 
-    /// <summary>The JSON kind of an element, for messages ("an object", "a string"...).</summary>
-    internal static string Kind(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => element.ValueKind.ToString(),
-    };
+    private static string Kind(JsonElement element) => JsonKinds.Describe(element);
 
     private static string Short(JsonElement element)
     {

@@ -33,6 +33,12 @@ public sealed record PreparationOptions
     /// <summary>Which assistant turns of chat lines are trained.</summary>
     public AssistantTurns TrainOn { get; init; } = AssistantTurns.All;
 
+    /// <summary>Qwen3's enable_thinking: when false, the empty think block of a trained turn is part of the prompt (mask 0).</summary>
+    public bool EnableThinking { get; init; } = true;
+
+    /// <summary>The date of templates that write one (Llama 3.1/3.2's "Today Date"); null for the template's default.</summary>
+    public string? DateString { get; init; }
+
     /// <summary>When true, bad lines are reported in the statistics and skipped; when false the first one stops the run.</summary>
     public bool SkipBadLines { get; init; }
 

@@ -13,4 +13,11 @@ namespace MaskedSft.MLNet.Tokenizers.Templates;
 /// <param name="Separator">Text after the end of turn, never trained, e.g. <c>\n</c>.</param>
 /// <param name="GroupOpen">Text before a run of consecutive messages of this role.</param>
 /// <param name="GroupClose">Text after a run of consecutive messages of this role.</param>
-public sealed record ChatRoleFormat(string Prefix, string EndOfTurn, string Separator = "", string GroupOpen = "", string GroupClose = "");
+public sealed record ChatRoleFormat(string Prefix, string EndOfTurn, string Separator = "", string GroupOpen = "", string GroupClose = "")
+{
+    /// <summary>The content is stripped of leading and trailing whitespace first (Jinja's <c>trim</c>, as Llama 3's templates do).</summary>
+    public bool TrimContent { get; init; }
+
+    /// <summary>The content is written as a JSON string literal (<c>tojson</c>, as Llama 3.1's templates write tool results).</summary>
+    public bool JsonContent { get; init; }
+}

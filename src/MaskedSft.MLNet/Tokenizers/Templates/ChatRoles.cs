@@ -15,4 +15,7 @@ public static class ChatRoles
 
     /// <summary>The result of a tool call.</summary>
     public const string Tool = "tool";
+
+    /// <summary>Llama 3.1's name for tool results (code-interpreter output); its templates treat it as <see cref="Tool"/>.</summary>
+    public const string IPython = "ipython";
 }

@@ -1,4 +1,5 @@
 // Chat templates (ChatML as Qwen uses it, Llama 3, user-defined JSON) that render conversations to tokens and a loss mask.
+using System.Globalization;
 using System.Text.Json;
 
 namespace MaskedSft.MLNet.Tokenizers.Templates;
@@ -52,9 +53,11 @@ public sealed class ChatTemplate
     /// <param name="begin">Text before the first message (never trained).</param>
     /// <param name="end">Text after the last message (never trained).</param>
     /// <param name="requiredTokens">Texts that must be added tokens of the tokenizer (checked by <see cref="Render"/>).</param>
+    /// <param name="rules">What the template does beyond wrapping messages (default system turn, reasoning...); null for none.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ChatTemplateException">The assistant role is missing or has an empty end of turn.</exception>
-    public ChatTemplate(string name, IReadOnlyDictionary<string, ChatRoleFormat> roles, string begin = "", string end = "", IReadOnlyList<string>? requiredTokens = null)
+    public ChatTemplate(string name, IReadOnlyDictionary<string, ChatRoleFormat> roles, string begin = "", string end = "", IReadOnlyList<string>? requiredTokens = null,
+        ChatTemplateRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(roles);
@@ -76,19 +79,59 @@ public sealed class ChatTemplate
         Begin = begin;
         End = end;
         RequiredTokens = requiredTokens ?? [];
+        Rules = rules ?? ChatTemplateRules.None;
+        if (Rules.DefaultSystemMessage is not null && !_roles.ContainsKey(ChatRoles.System))
+        {
+            throw new ChatTemplateException($"The chat template '{name}' has a default system message but no '{ChatRoles.System}' role.");
+        }
     }
 
     /// <summary>ChatML as Qwen2.5 and Qwen3 use it (roles system, user, assistant, tool).</summary>
-    public static ChatTemplate ChatMl { get; } = new(
-        "chatml",
-        new Dictionary<string, ChatRoleFormat>
-        {
-            [ChatRoles.System] = new("<|im_start|>system\n", "<|im_end|>", "\n"),
-            [ChatRoles.User] = new("<|im_start|>user\n", "<|im_end|>", "\n"),
-            [ChatRoles.Assistant] = new("<|im_start|>assistant\n", "<|im_end|>", "\n"),
-            [ChatRoles.Tool] = new("\n<tool_response>\n", "\n</tool_response>", string.Empty, "<|im_start|>user", "<|im_end|>\n"),
-        },
-        requiredTokens: ["<|im_start|>", "<|im_end|>"]);
+    public static ChatTemplate ChatMl { get; } = new("chatml", ChatMlRoles(), requiredTokens: ["<|im_start|>", "<|im_end|>"]);
+
+    /// <summary>
+    /// Qwen2.5-Instruct's template: <see cref="ChatMl"/> plus its default system message ("You are Qwen, created by Alibaba
+    /// Cloud. You are a helpful assistant.") when the conversation does not start with a system message.
+    /// </summary>
+    public static ChatTemplate Qwen25 { get; } = new(
+        "qwen2.5",
+        ChatMlRoles(),
+        requiredTokens: ["<|im_start|>", "<|im_end|>"],
+        rules: new ChatTemplateRules { DefaultSystemMessage = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant." });
+
+    /// <summary>
+    /// Qwen3's template: <see cref="ChatMl"/> plus its think handling (<see cref="ReasoningFormat.Qwen3"/>): reasoning kept
+    /// only after the last user query, an empty <c>&lt;think&gt;\n\n&lt;/think&gt;\n\n</c> block before the content of a final
+    /// assistant turn, and <see cref="ChatRenderOptions.EnableThinking"/> for the generation prompt.
+    /// </summary>
+    public static ChatTemplate Qwen3 { get; } = new(
+        "qwen3",
+        ChatMlRoles(),
+        requiredTokens: ["<|im_start|>", "<|im_end|>", "<think>", "</think>"],
+        rules: new ChatTemplateRules { Reasoning = ReasoningFormat.Qwen3 });
+
+    /// <summary>
+    /// Meta's Llama 3 Instruct template: <c>&lt;|begin_of_text|&gt;</c>, then per message
+    /// <c>&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n</c> + the content stripped of surrounding white space +
+    /// <c>&lt;|eot_id|&gt;</c>; roles system, user, assistant, tool and ipython (each header says its own name).
+    /// </summary>
+    public static ChatTemplate Llama3Instruct { get; } = Llama3InstructWith(headerAlways: false);
+
+    /// <summary>
+    /// The first release of <see cref="Llama3Instruct"/>, which appends the assistant header after the last message even
+    /// without a generation prompt (untrained, as transformers renders it).
+    /// </summary>
+    public static ChatTemplate Llama3InstructAlwaysHeader { get; } = Llama3InstructWith(headerAlways: true);
+
+    /// <summary>
+    /// Llama 3.1's template (without tools): a system turn always opens the conversation, its content preceded by
+    /// "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n" (the date: <see cref="ChatRenderOptions.DateString"/>);
+    /// contents stripped; tool (or ipython) results as JSON strings under an ipython header.
+    /// </summary>
+    public static ChatTemplate Llama31 { get; } = Llama31Family("llama3.1", "26 Jul 2024");
+
+    /// <summary>Llama 3.2's (and 3.3's) template: <see cref="Llama31"/> with today's date by default (transformers' <c>strftime_now</c>).</summary>
+    public static ChatTemplate Llama32 { get; } = Llama31Family("llama3.2", null);
 
     /// <summary>The Llama 3 / 3.1 template (roles system, user, assistant, tool rendered as ipython).</summary>
     public static ChatTemplate Llama3 { get; } = new(
@@ -102,6 +145,9 @@ public sealed class ChatTemplate
         },
         begin: "<|begin_of_text|>",
         requiredTokens: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]);
+
+    /// <summary>What the template does beyond wrapping each message.</summary>
+    public ChatTemplateRules Rules { get; }
 
     /// <summary>Name of the template.</summary>
     public string Name { get; }
@@ -123,7 +169,10 @@ public sealed class ChatTemplate
     /// <returns>The format or null.</returns>
     public ChatRoleFormat? FormatOf(string role) => _roles.GetValueOrDefault(role);
 
-    /// <summary>Resolves a <c>--template</c> argument: <c>chatml</c>, <c>llama3</c>, or the path of a template JSON file.</summary>
+    /// <summary>The names <see cref="FromNameOrPath"/> knows, comma separated.</summary>
+    public const string BuiltInNames = "chatml, qwen2.5, qwen3, llama3, llama3-instruct, llama3-instruct-always-header, llama3.1, llama3.2";
+
+    /// <summary>Resolves a <c>--template</c> argument: a built-in name (<see cref="BuiltInNames"/>) or the path of a template JSON file.</summary>
     /// <param name="nameOrPath">Built-in name or file path.</param>
     /// <returns>The template.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="nameOrPath"/> is null.</exception>
@@ -137,13 +186,26 @@ public sealed class ChatTemplate
             case "chatml":
             case "qwen":
                 return ChatMl;
+            case "qwen2.5":
+                return Qwen25;
+            case "qwen3":
+                return Qwen3;
             case "llama3":
                 return Llama3;
+            case "llama3-instruct":
+                return Llama3Instruct;
+            case "llama3-instruct-always-header":
+                return Llama3InstructAlwaysHeader;
+            case "llama3.1":
+                return Llama31;
+            case "llama3.2":
+            case "llama3.3":
+                return Llama32;
         }
 
         if (!File.Exists(nameOrPath))
         {
-            throw new FileNotFoundException($"'{nameOrPath}' is neither a built-in chat template (chatml, llama3) nor an existing template file "
+            throw new FileNotFoundException($"'{nameOrPath}' is neither a built-in chat template ({BuiltInNames}) nor an existing template file "
                 + $"(a JSON file with \"format\": \"{FormatId}\"; see docs/chat-templates.md).", nameOrPath);
         }
 
@@ -303,7 +365,8 @@ public sealed class ChatTemplate
     /// <param name="options">Options; null for <see cref="ChatRenderOptions.Default"/>.</param>
     /// <returns>Ids, mask and spans.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> or <paramref name="tokenizer"/> is null, or a message is.</exception>
-    /// <exception cref="ChatTemplateException">A message has a role the template does not know, or the tokenizer lacks a required token.</exception>
+    /// <exception cref="ChatTemplateException">A message has a role the template does not know, reasoning the template does not
+    /// render, or the tokenizer lacks a required token.</exception>
     public ChatRendering Render(IReadOnlyList<ChatMessage> messages, IChatTokenEncoder tokenizer, ChatRenderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -319,6 +382,13 @@ public sealed class ChatTemplate
             {
                 throw new ChatTemplateException($"Message {i} has the role '{message.Role}', which the chat template '{Name}' does not know "
                     + $"(it knows {string.Join(", ", _roles.Keys.Select(r => $"'{r}'"))}).");
+            }
+
+            _ = message.Content ?? throw new ArgumentNullException(nameof(messages), $"Message {i} has no content.");
+            if (message.ReasoningContent is not null && Rules.Reasoning == ReasoningFormat.None)
+            {
+                throw new ChatTemplateException($"Message {i} has reasoning_content, which the chat template '{Name}' does not render (it would be "
+                    + "dropped silently). Use a template with think handling (qwen3), or put the reasoning into the content.");
             }
 
             if (message.Role == ChatRoles.Assistant)
@@ -338,23 +408,33 @@ public sealed class ChatTemplate
             }
         }
 
+        var turns = Prepare(messages, options);
         Add(Begin, true);
-        for (int i = 0; i < messages.Count; i++)
+        for (int t = 0; t < turns.Count; t++)
         {
-            var message = messages[i];
-            var format = _roles[message.Role];
-            bool firstOfRun = i == 0 || messages[i - 1].Role != message.Role;
-            bool lastOfRun = i == messages.Count - 1 || messages[i + 1].Role != message.Role;
-            bool trained = message.Role == ChatRoles.Assistant && (options.TrainOn == AssistantTurns.All || i == lastAssistant);
-            string content = message.Content ?? throw new ArgumentNullException(nameof(messages), $"Message {i} has no content.");
-
+            var (role, think, content, i) = turns[t];
+            var format = _roles[role];
+            bool firstOfRun = t == 0 || turns[t - 1].Role != role;
+            bool lastOfRun = t == turns.Count - 1 || turns[t + 1].Role != role;
+            bool trained = i >= 0 && role == ChatRoles.Assistant && (options.TrainOn == AssistantTurns.All || i == lastAssistant);
+            var kind = trained ? ChatSpanKind.Content : ChatSpanKind.Context;
             if (firstOfRun)
             {
                 Add(format.GroupOpen, true);
             }
 
             Add(format.Prefix, true);
-            Add(content, options.AllowSpecialTokensInContent, trained ? ChatSpanKind.Content : ChatSpanKind.Context, trained ? i : -1);
+            if (trained && think.Length > 0 && (options.EnableThinking || think != Qwen3Reasoning.EmptyBlock))
+            {
+                // The think block is what the model writes first: trained with the content, tokenized with it as one text.
+                content = think + content;
+            }
+            else
+            {
+                Add(think, true);
+            }
+
+            Add(content, options.AllowSpecialTokensInContent, kind, trained ? i : -1);
             Add(format.EndOfTurn, true, trained ? ChatSpanKind.EndOfTurn : ChatSpanKind.Context, trained ? i : -1);
             Add(format.Separator, true);
             if (lastOfRun)
@@ -364,6 +444,10 @@ public sealed class ChatTemplate
         }
 
         Add(End, true);
+        if (options.AddGenerationPrompt)
+        {
+            Add(GenerationPrompt(options), true);
+        }
 
         var ids = new List<int>();
         var mask = new List<byte>();
@@ -411,5 +495,105 @@ public sealed class ChatTemplate
 
         FlushContext();
         return new ChatRendering([.. ids], [.. mask], spans);
+    }
+
+    /// <summary>The text that opens the assistant's next turn for <see cref="ChatRenderOptions.AddGenerationPrompt"/>.</summary>
+    /// <param name="options">Options; null for <see cref="ChatRenderOptions.Default"/>.</param>
+    /// <returns>The generation prompt (Qwen3 without thinking: with an empty think block).</returns>
+    public string GenerationPrompt(ChatRenderOptions? options = null)
+    {
+        options ??= ChatRenderOptions.Default;
+        var prompt = Rules.GenerationPrompt ?? _roles[ChatRoles.Assistant].Prefix;
+        return Rules.Reasoning == ReasoningFormat.Qwen3 && !options.EnableThinking ? prompt + Qwen3Reasoning.EmptyBlock : prompt;
+    }
+
+    /// <summary>
+    /// The turns to render, in order: the messages (with the default system message first when the rules give one and the
+    /// conversation does not open with a system message), each with its think block and its content as the template writes
+    /// them (reasoning rules, trimming, JSON, the leading system preamble), and its index in <paramref name="messages"/> (-1
+    /// for the default system message).
+    /// </summary>
+    private List<(string Role, string Think, string Content, int Index)> Prepare(IReadOnlyList<ChatMessage> messages, ChatRenderOptions options)
+    {
+        var thinkAndContent = Rules.Reasoning == ReasoningFormat.Qwen3
+            ? Qwen3Reasoning.Apply(messages)
+            : messages.Select(m => (Think: string.Empty, m.Content)).ToArray();
+        var turns = new List<(string Role, string Think, string Content, int Index)>(messages.Count + 1);
+        if (Rules.DefaultSystemMessage is { } defaultSystem && (messages.Count == 0 || messages[0].Role != ChatRoles.System))
+        {
+            turns.Add((ChatRoles.System, string.Empty, defaultSystem, -1));
+        }
+
+        for (int i = 0; i < messages.Count; i++)
+        {
+            turns.Add((messages[i].Role, thinkAndContent[i].Think, thinkAndContent[i].Content, i));
+        }
+
+        for (int t = 0; t < turns.Count; t++)
+        {
+            var (role, think, content, index) = turns[t];
+            var format = _roles[role];
+            if (format.TrimContent)
+            {
+                content = TemplateText.Strip(content);
+            }
+
+            if (format.JsonContent)
+            {
+                content = TemplateText.JsonString(content);
+            }
+
+            if (t == 0 && role == ChatRoles.System && Rules.LeadingSystemPreamble.Length > 0)
+            {
+                var date = options.DateString ?? Rules.DefaultDate ?? DateTime.Now.ToString("dd MMM yyyy", CultureInfo.InvariantCulture);
+                content = Rules.LeadingSystemPreamble.Replace("{date}", date, StringComparison.Ordinal) + content;
+            }
+
+            turns[t] = (role, think, content, index);
+        }
+
+        return turns;
+    }
+
+    private static Dictionary<string, ChatRoleFormat> ChatMlRoles() => new()
+    {
+        [ChatRoles.System] = new("<|im_start|>system\n", "<|im_end|>", "\n"),
+        [ChatRoles.User] = new("<|im_start|>user\n", "<|im_end|>", "\n"),
+        [ChatRoles.Assistant] = new("<|im_start|>assistant\n", "<|im_end|>", "\n"),
+        [ChatRoles.Tool] = new("\n<tool_response>\n", "\n</tool_response>", string.Empty, "<|im_start|>user", "<|im_end|>\n"),
+    };
+
+    private static ChatRoleFormat LlamaHeader(string role, bool trim = true) =>
+        new($"<|start_header_id|>{role}<|end_header_id|>\n\n", "<|eot_id|>") { TrimContent = trim };
+
+    private static ChatTemplate Llama3InstructWith(bool headerAlways)
+    {
+        var roles = new[] { ChatRoles.System, ChatRoles.User, ChatRoles.Assistant, ChatRoles.Tool, ChatRoles.IPython }
+            .ToDictionary(r => r, r => LlamaHeader(r));
+        var header = roles[ChatRoles.Assistant].Prefix;
+        return new ChatTemplate(headerAlways ? "llama3-instruct-always-header" : "llama3-instruct", roles, "<|begin_of_text|>", headerAlways ? header : string.Empty,
+            ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+            new ChatTemplateRules { GenerationPrompt = headerAlways ? string.Empty : null });
+    }
+
+    private static ChatTemplate Llama31Family(string name, string? defaultDate)
+    {
+        var ipython = new ChatRoleFormat("<|start_header_id|>ipython<|end_header_id|>\n\n", "<|eot_id|>") { JsonContent = true };
+        var roles = new Dictionary<string, ChatRoleFormat>
+        {
+            [ChatRoles.System] = LlamaHeader(ChatRoles.System),
+            [ChatRoles.User] = LlamaHeader(ChatRoles.User),
+            [ChatRoles.Assistant] = LlamaHeader(ChatRoles.Assistant),
+            [ChatRoles.Tool] = ipython,
+            [ChatRoles.IPython] = ipython,
+        };
+        return new ChatTemplate(name, roles, "<|begin_of_text|>", string.Empty,
+            ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+            new ChatTemplateRules
+            {
+                DefaultSystemMessage = string.Empty,
+                LeadingSystemPreamble = "Cutting Knowledge Date: December 2023\nToday Date: {date}\n\n",
+                DefaultDate = defaultDate,
+            });
     }
 }

@@ -27,6 +27,8 @@ msft_tensor wrap(at::Tensor tensor) {
 at::ScalarType dtype(int32_t code) {
   switch (code) {
     case static_cast<int32_t>(at::kByte):
+    case static_cast<int32_t>(at::kChar):
+    case static_cast<int32_t>(at::kShort):
     case static_cast<int32_t>(at::kInt):
     case static_cast<int32_t>(at::kLong):
     case static_cast<int32_t>(at::kHalf):

@@ -10,7 +10,8 @@ SRC = ROOT / "src" / "MaskedSft.Torch" / "Native" / "src"
 OUT = ROOT / "src" / "MaskedSft.Torch" / "Interop"
 
 PARAM_TYPES = {
-    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr",
+    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr", "msft_block_fn": "IntPtr",
+    "msft_process_group": "IntPtr",
     "const msft_tensor*": "IntPtr*", "msft_tensor*": "IntPtr*",
     "const int64_t*": "long*", "int64_t*": "long*", "int64_t": "long",
     "int32_t": "int", "int32_t*": "int*", "uint64_t": "ulong", "uint64_t*": "ulong*",
@@ -18,7 +19,8 @@ PARAM_TYPES = {
     "const char*": "string", "const void*": "void*", "void*": "void*",
 }
 RETURN_TYPES = {
-    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr", "int64_t": "long",
+    "msft_tensor": "IntPtr", "msft_generator": "IntPtr", "msft_optimizer": "IntPtr", "msft_process_group": "IntPtr",
+    "int64_t": "long",
     "int32_t": "int", "void": "void", "const char*": "IntPtr",
 }
 

@@ -1,0 +1,26 @@
+// The SwiGLU MLP of Llama/Qwen decoder layers: down(silu(gate(x)) * up(x)).
+using MaskedSft.Torch;
+using MaskedSft.Torch.Nn;
+
+namespace MaskedSft.MLNet.Models.Pretrained;
+
+/// <summary>gate_proj, up_proj (C → I) and down_proj (I → C), with Hugging Face's names.</summary>
+internal sealed class DecoderMlp : Module
+{
+    public DecoderMlp(PretrainedLmConfig config, ScalarType dtype, Device device)
+    {
+        var bias = config.HasMlpBias;
+        Gate = RegisterModule("gate_proj", new AdaptableLinear(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
+        Up = RegisterModule("up_proj", new AdaptableLinear(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
+        Down = RegisterModule("down_proj", new AdaptableLinear(config.IntermediateSize, config.HiddenSize, bias, dtype, device));
+    }
+
+    public AdaptableLinear Gate { get; }
+
+    public AdaptableLinear Up { get; }
+
+    public AdaptableLinear Down { get; }
+
+    /// <summary>x (B, T, C) → (B, T, C).</summary>
+    public Tensor Forward(Tensor x) => Down.Forward(Gate.Forward(x).Silu().Mul(Up.Forward(x)));
+}
