@@ -1,9 +1,9 @@
 // The seed's training check: a tiny GPT trained with the loss mask learns the response and not the prompts.
 using System.Diagnostics;
-using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
-using MaskedSft.Torch.Optim;
 
 using MaskedSft.MLNet.Doctor;
 
@@ -23,8 +23,9 @@ public static class TrainingChecks
 
     /// <summary>
     /// Trains a fresh <see cref="TinyGpt"/> on a fixed pool of episodes, each P random prompt tokens (never the response
-    /// token) followed by R copies of one response token, with the loss mask on the response targets, for a number of AdamW
-    /// steps; then (optionally) the same model and data without the mask. Passes when the masked run's loss falls to under a
+    /// token) followed by R copies of one response token, with the loss mask on the response targets, for a number of steps
+    /// of the product's <see cref="TrainingEngine{TBatch}"/> with its <see cref="SftObjective"/> (AdamW at a constant rate,
+    /// clipping at 1); then (optionally) the same model and data without the mask. Passes when the masked run's loss falls to under a
     /// fifth of its start, greedy generation after fresh prompts yields the response token (&gt;= 99% of tokens), the loss on
     /// the training prompts' targets (over the V-1 other tokens) stays within 10% of ln(V-1): the prompts were not learned;
     /// and, with the comparison, the unmasked run memorised its prompts measurably (its prompt loss is at least 10% of
@@ -83,27 +84,30 @@ public static class TrainingChecks
         var watch = Stopwatch.StartNew();
         int p = o.PromptLength, r = o.ResponseLength, t = p + r - 1;
         using ICausalLm model = new TinyGpt(o.Model with { Dropout = 0 }, o.Seed);
-        var maskedLoss = new WeightedSftLoss();
-        using var optimizer = new AdamW(model.NamedParameters(), o.LearningRate);
+        using var engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), new SftObjective(model), EngineOptions(o), o.Steps);
         using var data = Generator.Create(o.Seed + 1);
-        using var mask = MakeMask(o.BatchSize, p, t, useMask);
         var (poolX, poolY) = Episodes(o, data, o.TrainingEpisodes);
         using var ownedPoolX = poolX;
         using var ownedPoolY = poolY;
+        var (hostX, hostY) = (poolX.ToArray<long>(), poolY.ToArray<long>());
+        var mask = new float[t];                                                             // 1 on targets P-1.. (the response), or everywhere
+        mask.AsSpan(useMask ? p - 1 : 0).Fill(1f);
+        var batch = new EpisodeBatch(o.BatchSize, t, hasLossMask: true, hasAdvantages: false);
+        EpisodeBatch[] window = [batch];
         var losses = new List<double>(o.Steps);
         for (var step = 0; step < o.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var scope = new DisposeScope();
-            var rows = TorchOps.RandInt(0, o.TrainingEpisodes, [o.BatchSize], data);
-            var x = poolX.IndexSelect(0, rows);
-            var y = poolY.IndexSelect(0, rows);
-            optimizer.ZeroGrad();
-            var loss = maskedLoss.ComputeFromHidden(model.ForwardHidden(new CausalLmInput(x)), model.HeadWeight, y, mask).Loss;
-            loss.Backward();
-            TorchOps.ClipGradNorm(model.NamedParameters().Select(n => n.Parameter), 1.0);
-            optimizer.Step();
-            losses.Add(loss.Item<double>());
+            long[] rows;
+            using (new DisposeScope()) rows = TorchOps.RandInt(0, o.TrainingEpisodes, [o.BatchSize], data).ToArray<long>();
+            batch.Reset(o.BatchSize, batchIndex: step);
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var episode = (int)rows[i];
+                batch.SetRow(i, hostX.AsSpan(episode * t, t), hostY.AsSpan(episode * t, t), mask, [], t, episodeIndex: episode);
+            }
+
+            losses.Add(engine.RunStep(window).Loss);
         }
 
         using var evalScope = new DisposeScope();
@@ -140,15 +144,21 @@ public static class TrainingChecks
         return (episode.Narrow(1, 0, length - 1).DetachFromDisposeScope(), episode.Narrow(1, 1, length - 1).DetachFromDisposeScope());
     }
 
-    /// <summary>(B, T) mask: 1 on targets P-1.. (the response tokens as targets), or everywhere without the mask.</summary>
-    private static Tensor MakeMask(int b, int p, int t, bool useMask)
+    /// <summary>The engine's settings for the check: AdamW at a constant learning rate with PyTorch's default betas and
+    /// weight decay, gradient clipping at 1, no warmup.</summary>
+    private static TrainerOptions EngineOptions(MaskedPatternOptions o) => new()
     {
-        using var scope = new DisposeScope();
-        var mask = TorchOps.Zeros([b, t]);
-        if (useMask) mask.Narrow(1, p - 1, t - (p - 1)).Fill(1.0);
-        else mask.Fill(1.0);
-        return mask.DetachFromDisposeScope();
-    }
+        MaxSteps = o.Steps,
+        BatchSize = o.BatchSize,
+        LearningRate = o.LearningRate,
+        MinLearningRate = o.LearningRate,
+        WarmupSteps = 0,
+        Beta2 = 0.999,
+        WeightDecay = 0.01,
+        GradientClip = 1.0,
+        Seed = o.Seed,
+        HardExamples = null,
+    };
 
     private static string F(double v) => LossMaskChecks.F(v);
 }

@@ -39,7 +39,7 @@ Console.WriteLine();
 var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
 {
     Preset = "tiny",
-    Steps = options.Steps,
+    MaxSteps = options.Steps,
     BatchSize = options.BatchSize,
     LearningRate = 3e-3,
     WarmupSteps = options.Steps / 20,

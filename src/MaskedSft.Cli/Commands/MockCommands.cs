@@ -1,5 +1,7 @@
 // `maskedsft mock-train` and `maskedsft mock-hard-examples`: the mock training harness and the focused hard-example check.
 using System.CommandLine;
+using MaskedSft.MLNet.HardExamples;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Testing.Mock;
 
 namespace MaskedSft.Cli.Commands;
@@ -10,16 +12,17 @@ internal static class MockCommands
     /// <summary>Creates `mock-train`.</summary>
     public static Command CreateTrain()
     {
-        var defaults = new MockTrainingOptions();
-        var steps = new Option<int>("--num-train-steps") { Description = "Training steps.", DefaultValueFactory = _ => defaults.NumTrainSteps };
+        var defaults = new TrainerOptions(); // the one set of defaults (TrainerOptions' XML docs)
+        var hardDefaults = defaults.HardExamples ?? new HardExampleTrackerOptions();
+        var steps = new Option<int>("--num-train-steps") { Description = "Training steps.", DefaultValueFactory = _ => defaults.MaxSteps };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => defaults.BatchSize };
         var logInterval = new Option<int>("--log-interval") { Description = "Steps between metric lines.", DefaultValueFactory = _ => defaults.LogInterval };
-        var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example listings.", DefaultValueFactory = _ => defaults.HardExampleLogInterval };
-        var buffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard-example buffer capacity (K).", DefaultValueFactory = _ => defaults.MaxHardExamplesBuffer };
+        var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example listings.", DefaultValueFactory = _ => hardDefaults.LogInterval };
+        var buffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard-example buffer capacity (K).", DefaultValueFactory = _ => hardDefaults.Capacity };
         var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off." };
-        var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Where checkpoints go.", DefaultValueFactory = _ => defaults.CheckpointDir };
+        var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Where checkpoints go.", DefaultValueFactory = _ => MockTrainingRun.DefaultCheckpointDirectory };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the data and the model.", DefaultValueFactory = _ => defaults.Seed };
-        var command = new Command("mock-train", "Train a small real model on mock robot episodes: real optimizer, gradient norms, hard-example tracking and a verified checkpoint reload.");
+        var command = new Command("mock-train", "Train a small real model on mock robot episodes through the training engine (the learning-rate schedule and AdamW settings of `train`): gradient norms, hard-example tracking and a verified checkpoint reload.");
         foreach (var option in new Option[] { steps, batchSize, logInterval, hardInterval, buffer, noHard, checkpointDir, seed })
         {
             command.Options.Add(option);
@@ -27,18 +30,16 @@ internal static class MockCommands
 
         command.SetAction(parse =>
         {
-            MockTrainingOptions options;
+            TrainerOptions options;
             try
             {
-                options = new MockTrainingOptions
+                options = defaults with
                 {
-                    NumTrainSteps = parse.GetValue(steps),
+                    MaxSteps = parse.GetValue(steps),
                     BatchSize = parse.GetValue(batchSize),
                     LogInterval = parse.GetValue(logInterval),
-                    HardExampleLogInterval = parse.GetValue(hardInterval),
-                    MaxHardExamplesBuffer = parse.GetValue(buffer),
-                    TrackHardExamples = !parse.GetValue(noHard),
-                    CheckpointDir = parse.GetValue(checkpointDir)!,
+                    HardExamples = parse.GetValue(noHard) ? null : hardDefaults with { LogInterval = parse.GetValue(hardInterval), Capacity = parse.GetValue(buffer) },
+                    OutputDirectory = parse.GetValue(checkpointDir)!,
                     Seed = parse.GetValue(seed),
                 };
                 options.Validate();

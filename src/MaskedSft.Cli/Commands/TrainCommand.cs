@@ -17,26 +17,28 @@ internal static class TrainCommand
     /// <returns>The command.</returns>
     public static Command Create()
     {
+        var defaults = new MaskedSftTrainer.Options(); // TrainerOptions' defaults (documented there) and the preset's
+        var hardDefaults = defaults.HardExamples ?? new HardExampleTrackerOptions();
         var data = new Option<DirectoryInfo>("--data") { Description = "Episode dataset directory (see `maskedsft dataset info`).", Required = true };
-        var preset = new Option<string>("--preset") { Description = "Model preset: tiny (2x64), small (3x128) or medium (6x384).", DefaultValueFactory = _ => "tiny" };
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 200 };
+        var preset = new Option<string>("--preset") { Description = "Model preset: tiny (2x64), small (3x128) or medium (6x384).", DefaultValueFactory = _ => defaults.Preset };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.MaxSteps };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: metrics.jsonl, checkpoints/, model/.", Required = true };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from a checkpoint folder (or a run directory: its newest checkpoint)." };
-        var batch = new Option<int>("--batch-size") { Description = "Rows per micro-batch.", DefaultValueFactory = _ => 16 };
-        var accumulation = new Option<int>("--accumulation") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (warmup, then cosine to a tenth).", DefaultValueFactory = _ => 1e-3 };
-        var warmup = new Option<int>("--warmup") { Description = "Warmup steps.", DefaultValueFactory = _ => 20 };
-        var logInterval = new Option<int>("--log-interval") { Description = "Progress and metrics every N steps.", DefaultValueFactory = _ => 10 };
-        var evalInterval = new Option<int>("--eval-interval") { Description = "Validation loss every N steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
-        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Checkpoint every N steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
-        var aggregation = new Option<string>("--aggregation") { Description = "token-mean | seq-mean-token-mean | seq-mean-token-sum | seq-mean-token-sum-norm.", DefaultValueFactory = _ => "token-mean" };
+        var batch = new Option<int>("--batch-size") { Description = "Rows per micro-batch.", DefaultValueFactory = _ => defaults.BatchSize };
+        var accumulation = new Option<int>("--accumulation") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => defaults.GradientAccumulationSteps };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (warmup, then cosine to a tenth).", DefaultValueFactory = _ => defaults.LearningRate };
+        var warmup = new Option<int>("--warmup") { Description = "Warmup steps.", DefaultValueFactory = _ => defaults.WarmupSteps };
+        var logInterval = new Option<int>("--log-interval") { Description = "Progress and metrics every N steps.", DefaultValueFactory = _ => defaults.LogInterval };
+        var evalInterval = new Option<int>("--eval-interval") { Description = "Validation loss every N steps (0 = only at the end).", DefaultValueFactory = _ => defaults.EvalInterval };
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Checkpoint every N steps (0 = only at the end).", DefaultValueFactory = _ => defaults.CheckpointInterval };
+        var aggregation = new Option<string>("--aggregation") { Description = "token-mean | seq-mean-token-mean | seq-mean-token-sum | seq-mean-token-sum-norm.", DefaultValueFactory = _ => defaults.Loss.Aggregation.ToName() };
         var noMask = new Option<bool>("--no-mask") { Description = "Train on every target (ignore the loss mask), for comparison." };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data order and dropout.", DefaultValueFactory = _ => 1337 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data order and dropout.", DefaultValueFactory = _ => defaults.Seed };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
         var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off (no hard_examples.jsonl, no report section)." };
-        var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => 50 };
-        var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => 50 };
+        var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => hardDefaults.Capacity };
+        var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => hardDefaults.LogInterval };
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
         foreach (var positive in new[] { hardBuffer, hardInterval })
         {
@@ -65,10 +67,10 @@ internal static class TrainCommand
                 var track = !parseResult.GetValue(noHard);
                 ITokenDecoder? decoder = null;
                 if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
-                var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
+                var trainer = context.Trainers.MaskedSft(defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
-                    Steps = parseResult.GetValue(steps),
+                    MaxSteps = parseResult.GetValue(steps),
                     BatchSize = parseResult.GetValue(batch),
                     GradientAccumulationSteps = parseResult.GetValue(accumulation),
                     LearningRate = parseResult.GetValue(lr),
@@ -76,13 +78,12 @@ internal static class TrainCommand
                     LogInterval = parseResult.GetValue(logInterval),
                     EvalInterval = parseResult.GetValue(evalInterval),
                     CheckpointInterval = parseResult.GetValue(checkpointInterval),
-                    Loss = new WeightedSftLossOptions { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
+                    Loss = defaults.Loss with { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
                     UseLossMask = !parseResult.GetValue(noMask),
                     OutputDirectory = run,
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
-                    TrackHardExamples = track,
-                    HardExamples = new HardExampleTrackerOptions { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) },
+                    HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
                     HardExampleDecoder = decoder,
                 });
                 stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");

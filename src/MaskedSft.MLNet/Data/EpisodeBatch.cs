@@ -18,6 +18,7 @@ public sealed class EpisodeBatch
     private readonly ulong[] episodeKeys;
     private readonly int[] windowStarts;
     private readonly int[] rowTargetCounts;
+    private readonly int[] rowSupervisedCounts;
 
     /// <summary>Allocates the buffers of a batch (pinned, so native code may read them in place).</summary>
     /// <param name="batchSize">Rows, B.</param>
@@ -43,6 +44,7 @@ public sealed class EpisodeBatch
         episodeKeys = new ulong[batchSize];
         windowStarts = new int[batchSize];
         rowTargetCounts = new int[batchSize];
+        rowSupervisedCounts = new int[batchSize];
     }
 
     /// <summary>Capacity in rows, B.</summary>
@@ -123,6 +125,65 @@ public sealed class EpisodeBatch
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is out of range.</exception>
     public ReadOnlySpan<float> AdvantageRow(int row) => HasAdvantages ? Advantages.Slice(CheckRow(row) * BlockSize, BlockSize) : [];
 
+    /// <summary>Starts filling the batch from a source other than the loader (a generator, a rollout buffer, a test):
+    /// <paramref name="rows"/> rows that <see cref="SetRow"/> then writes; counts, epoch and batch index start afresh.</summary>
+    /// <param name="rows">Rows to fill, in [1, <see cref="BatchSize"/>].</param>
+    /// <param name="epoch">The epoch to report.</param>
+    /// <param name="batchIndex">The batch index to report.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is outside [1, BatchSize].</exception>
+    public void Reset(int rows, long epoch = 0, long batchIndex = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, BatchSize);
+        Rows = rows;
+        Epoch = epoch;
+        BatchIndex = batchIndex;
+        Array.Clear(rowTargetCounts);
+        Array.Clear(rowSupervisedCounts);
+        TargetCount = 0;
+        SupervisedTargetCount = 0;
+    }
+
+    /// <summary>Writes one row (after <see cref="Reset"/>), aligned as the loader's: <c>targets[t]</c> is the token after
+    /// <c>inputs[t]</c>, the mask and advantages refer to the targets; positions from <paramref name="realTargets"/> on are
+    /// padding (their targets should be the ignore index and their mask 0).</summary>
+    /// <param name="row">The row, in [0, <see cref="Rows"/>).</param>
+    /// <param name="inputs">T input ids.</param>
+    /// <param name="targets">T targets.</param>
+    /// <param name="lossMask">T mask values when the batch carries a loss mask; empty otherwise.</param>
+    /// <param name="advantages">T advantages when the batch carries advantages; empty otherwise.</param>
+    /// <param name="realTargets">How many leading positions are real targets, in [0, T].</param>
+    /// <param name="episodeIndex">The row's episode index (-1 when it has none).</param>
+    /// <param name="episodeKey">The row's episode key.</param>
+    /// <param name="windowStart">The row's window start in its episode.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> or <paramref name="realTargets"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A span's length does not match T (or the mask/advantages presence of the batch).</exception>
+    public void SetRow(int row, ReadOnlySpan<long> inputs, ReadOnlySpan<long> targets, ReadOnlySpan<float> lossMask, ReadOnlySpan<float> advantages,
+        int realTargets, int episodeIndex = -1, ulong episodeKey = 0, int windowStart = 0)
+    {
+        CheckRow(row);
+        ArgumentOutOfRangeException.ThrowIfNegative(realTargets);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(realTargets, BlockSize);
+        CheckLength(inputs.Length, BlockSize, nameof(inputs));
+        CheckLength(targets.Length, BlockSize, nameof(targets));
+        CheckLength(lossMask.Length, HasLossMask ? BlockSize : 0, nameof(lossMask));
+        CheckLength(advantages.Length, HasAdvantages ? BlockSize : 0, nameof(advantages));
+        inputs.CopyTo(InputsBuffer(row));
+        targets.CopyTo(TargetsBuffer(row));
+        if (HasLossMask) lossMask.CopyTo(LossMaskBuffer(row));
+        if (HasAdvantages) advantages.CopyTo(AdvantagesBuffer(row));
+        var supervised = realTargets;
+        if (HasLossMask)
+        {
+            supervised = 0;
+            foreach (var m in lossMask[..realTargets]) if (m != 0) supervised++;
+        }
+
+        TargetCount += realTargets - rowTargetCounts[row];
+        SupervisedTargetCount += supervised - rowSupervisedCounts[row];
+        SetRowInfo(row, episodeIndex, episodeKey, windowStart, realTargets, supervised);
+    }
+
     internal Span<long> InputsBuffer(int row) => inputs.AsSpan(row * BlockSize, BlockSize);
 
     internal Span<long> TargetsBuffer(int row) => targets.AsSpan(row * BlockSize, BlockSize);
@@ -131,12 +192,19 @@ public sealed class EpisodeBatch
 
     internal Span<float> AdvantagesBuffer(int row) => advantages.AsSpan(row * BlockSize, BlockSize);
 
-    internal void SetRow(int row, int episode, ulong key, int windowStart, int targetCount)
+    internal void SetRowInfo(int row, int episode, ulong key, int windowStart, int targetCount, int supervisedCount)
     {
         episodeIndices[row] = episode;
         episodeKeys[row] = key;
         windowStarts[row] = windowStart;
         rowTargetCounts[row] = targetCount;
+        rowSupervisedCounts[row] = supervisedCount;
+    }
+
+    private static void CheckLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} has {actual} values; this batch expects {expected} (T = positions per row, 0 when the batch does not carry it).", name);
     }
 
     private int CheckRow(int row)

@@ -337,7 +337,7 @@ public sealed class EpisodeDataLoader
             advantageRow[m..].Clear();
         }
 
-        batch.SetRow(row, sample.Episode, entry.Key, sample.Start, m);
+        batch.SetRowInfo(row, sample.Episode, entry.Key, sample.Start, m, HasLossMask ? supervised : m);
         return (m, supervised);
     }
 

@@ -15,35 +15,35 @@ public sealed class MaskedSftTrainersCatalog
 /// <summary>Catalog methods that create <see cref="MaskedSftTrainer"/>s.</summary>
 public static class MaskedSftCatalogExtensions
 {
-    /// <summary>A loss-masked SFT trainer with the main settings.</summary>
+    /// <summary>A loss-masked SFT trainer with the main settings (null = the default of <see cref="Training.TrainerOptions"/>).</summary>
     /// <param name="catalog">The context's trainers catalog.</param>
-    /// <param name="preset">Model preset: tiny (2x64), small (3x128) or medium (6x384).</param>
-    /// <param name="steps">Optimizer steps.</param>
-    /// <param name="learningRate">Peak learning rate.</param>
-    /// <param name="batchSize">Rows per micro-batch.</param>
+    /// <param name="preset">Model preset: tiny (2x64), small (3x128) or medium (6x384); null = tiny.</param>
+    /// <param name="steps">Optimizer steps, or null for the default.</param>
+    /// <param name="learningRate">Peak learning rate, or null for the default.</param>
+    /// <param name="batchSize">Rows per micro-batch, or null for the default.</param>
     /// <param name="outputDirectory">Run directory for metrics.jsonl and checkpoints/, or null.</param>
     /// <param name="aggregation">Loss aggregation mode.</param>
     /// <returns>The trainer.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="catalog"/> or <paramref name="preset"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="catalog"/> is null.</exception>
     /// <exception cref="ArgumentException">The preset is unknown.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public static MaskedSftTrainer MaskedSft(
         this MaskedSftTrainersCatalog catalog,
-        string preset = "tiny",
-        int steps = 200,
-        double learningRate = 1e-3,
-        int batchSize = 16,
+        string? preset = null,
+        int? steps = null,
+        double? learningRate = null,
+        int? batchSize = null,
         string? outputDirectory = null,
         LossAggregation aggregation = LossAggregation.TokenMean)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(preset);
-        return catalog.MaskedSft(new MaskedSftTrainer.Options
+        var defaults = new MaskedSftTrainer.Options();
+        return catalog.MaskedSft(defaults with
         {
-            Preset = preset,
-            Steps = steps,
-            LearningRate = learningRate,
-            BatchSize = batchSize,
+            Preset = preset ?? defaults.Preset,
+            MaxSteps = steps ?? defaults.MaxSteps,
+            LearningRate = learningRate ?? defaults.LearningRate,
+            BatchSize = batchSize ?? defaults.BatchSize,
             OutputDirectory = outputDirectory,
             Loss = new WeightedSftLossOptions { Aggregation = aggregation },
         });

@@ -11,10 +11,12 @@ using MaskedSft.Torch.Safetensors;
 namespace MaskedSft.MLNet.Training;
 
 /// <summary>
-/// The training loop. Each optimizer step reads <see cref="TrainerOptions.GradientAccumulationSteps"/> micro-batches from
-/// the training split, computes one <see cref="LossNormalizer"/> over all of them, back-propagates each micro-batch's share
-/// of the loss (so the accumulated gradient equals the full batch's), clips the global gradient norm, sets the learning rate
-/// of the warmup + cosine schedule and steps AdamW (weight decay on matrices and embeddings only).
+/// Supervised fine-tuning of an <see cref="ICausalLm"/> on an episode dataset. Each optimizer step reads
+/// <see cref="TrainerOptions.GradientAccumulationSteps"/> micro-batches from the training split and runs them through the
+/// <see cref="TrainingEngine{TBatch}"/> with an <see cref="SftObjective"/>: one <see cref="LossNormalizer"/> over the whole
+/// window, each micro-batch's share of the loss back-propagated (so the accumulated gradient equals the full batch's),
+/// the global gradient norm clipped, AdamW stepped at the warmup + cosine schedule's rate. Around the steps the trainer
+/// evaluates, writes metrics.jsonl, tracks hard examples, checkpoints and writes report.md.
 /// <para>Checkpoints (<see cref="SaveCheckpoint"/>, every <see cref="TrainerOptions.CheckpointInterval"/> steps and at the
 /// end) hold the weights, the optimizer moments and steps, the scheduler step, the CPU RNG state and the loader state;
 /// <see cref="LoadCheckpoint"/> on fresh objects continues bit-for-bit as the uninterrupted run would (on the CPU).</para>
@@ -24,9 +26,8 @@ public sealed class Trainer : IDisposable
     private readonly EpisodeDataset _dataset;
     private readonly EpisodeDataset? _validationDataset;
     private readonly EpisodeLoaderOptions _loaderOptions;
-    private readonly WeightedSftLoss _loss;
-    private readonly AdamW _optimizer;
-    private readonly LearningRateSchedule _schedule;
+    private readonly SftObjective _objective;
+    private readonly TrainingEngine<EpisodeBatch> _engine;
     private readonly TextWriter? _log;
     private readonly List<StepMetrics> _runMetrics = [];
     private readonly TrainerHardExamples? _hardExamples;
@@ -70,7 +71,6 @@ public sealed class Trainer : IDisposable
         _dataset = dataset;
         _validationDataset = validation;
         _log = log;
-        _loss = new WeightedSftLoss(options.Loss);
         _loaderOptions = new EpisodeLoaderOptions
         {
             BatchSize = options.BatchSize,
@@ -86,12 +86,9 @@ public sealed class Trainer : IDisposable
         MaxSteps = options.Epochs is { } epochs
             ? Math.Max(1, (int)Math.Ceiling((double)epochs * _trainLoader.BatchesPerEpoch / options.GradientAccumulationSteps))
             : options.MaxSteps;
-        _schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, checked((int)MaxSteps), options.MinLearningRate);
-
-        var decay = model.NamedParameters().Where(p => p.Parameter.Dim >= 2).ToList();
-        var noDecay = model.NamedParameters().Where(p => p.Parameter.Dim < 2).ToList();
-        _optimizer = new AdamW(decay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay);
-        if (noDecay.Count > 0) _optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
+        _objective = new SftObjective(model, options.Loss);
+        _engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), _objective, options, MaxSteps);
+        _engine.MicroBatchComputed += OnMicroBatch;
         if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
         if (model.Device.IsCuda)
@@ -118,7 +115,7 @@ public sealed class Trainer : IDisposable
     public TrainerOptions Options { get; }
 
     /// <summary>Completed optimizer steps.</summary>
-    public long Step { get; private set; }
+    public long Step => _engine.Step;
 
     /// <summary>The planned number of optimizer steps (from MaxSteps or Epochs).</summary>
     public long MaxSteps { get; }
@@ -231,15 +228,11 @@ public sealed class Trainer : IDisposable
             double sum = 0;
             long tokens = 0;
             var batches = 0;
-            var meanLoss = new WeightedSftLoss(Options.Loss with { Reduction = LossReduction.Sum, AdvantageNormalization = AdvantageNormalization.None });
             foreach (var batch in loader.EnumerateEpoch())
             {
-                using var scope = new DisposeScope();
-                var t = BatchTensors.From(batch, Model.Device);
-                var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                    // (B, T, C)
-                using var output = meanLoss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask);
-                sum += output.Loss.Item<double>();
-                tokens += (long)output.EffectiveMask.Sum().Item<double>();
+                var (loss, targets) = _objective.Evaluate(batch);
+                sum += loss;
+                tokens += targets;
                 if (++batches >= (Options.EvalBatches ?? int.MaxValue)) break;
             }
 
@@ -271,7 +264,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(folder);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Model.Save(folder);
-        var state = _optimizer.GetState();
+        var state = _engine.Optimizer.GetState();
         try
         {
             SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
@@ -294,7 +287,7 @@ public sealed class Trainer : IDisposable
         {
             Step = Step,
             MaxSteps = MaxSteps,
-            Scheduler = new SchedulerState(Step, _schedule.Peak, _schedule.Minimum, _schedule.WarmupSteps, _schedule.TotalSteps),
+            Scheduler = new SchedulerState(Step, _engine.Schedule.Peak, _engine.Schedule.Minimum, _engine.Schedule.WarmupSteps, _engine.Schedule.TotalSteps),
             Loader = _trainLoader.State,
             CpuRngState = Convert.ToBase64String(rng),
             CudaRngState = cudaRng,
@@ -338,7 +331,7 @@ public sealed class Trainer : IDisposable
         using (var scope = new DisposeScope())
         {
             var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
-            _optimizer.LoadState(state);
+            _engine.Optimizer.LoadState(state);
         }
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
@@ -348,7 +341,7 @@ public sealed class Trainer : IDisposable
             g.SetState(Convert.FromBase64String(cuda));
         }
         _trainLoader = EpisodeDataLoader.CreateTrain(_dataset, _loaderOptions, meta.Loader);
-        Step = meta.Step;
+        _engine.Restore(meta.Step);
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();
         _metricsWriter = Options.OutputDirectory is null ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
@@ -384,7 +377,7 @@ public sealed class Trainer : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _optimizer.Dispose();
+        _engine.Dispose();
         _metricsWriter?.Dispose();
         _hardExamples?.Dispose();
     }
@@ -421,68 +414,18 @@ public sealed class Trainer : IDisposable
 
     private StepMetrics TrainStep()
     {
-        var watch = Stopwatch.StartNew();
-        var lr = _schedule.At(Step);
-        _optimizer.LearningRate = lr;
         foreach (var batch in _window) _trainLoader.NextBatch(batch);
-        var normalizer = Normalizer(_window);
-        _optimizer.ZeroGrad();
-        double loss = 0, correct = 0, maxSample = 0;
-        long positions = 0;
-        foreach (var batch in _window)
-        {
-            using var scope = new DisposeScope();
-            var t = BatchTensors.From(batch, Model.Device);
-            var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                        // (B, T, C)
-            using var output = _loss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask, t.Advantages, normalizer);
-            output.Loss.Backward();
-            using var noGrad = new NoGradScope();
-            loss += output.Loss.Item<double>();
-            correct += output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum().Item<double>();
-            var rowTargets = output.EffectiveMask.Sum(1);                                         // (B)
-            var perRow = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32); // (B)
-            maxSample = Math.Max(maxSample, perRow.Max().Item<double>());
-            var track = _hardExamples?.Tracks(Step + 1) == true; // no host copies before tracking starts
-            if (track || MicroBatchLossesComputed is not null)
-            {
-                var rowLoss = perRow.ToArray<float>();
-                if (track) _hardExamples!.Observe(Step + 1, batch, rowLoss, rowTargets.To(ScalarType.Float32).ToArray<float>());
-                MicroBatchLossesComputed?.Invoke(Step + 1, batch, rowLoss);
-            }
-            positions += (long)batch.Rows * batch.BlockSize;
-        }
-
-        var gradNorm = TorchOps.ClipGradNorm(Parameters, Options.GradientClip > 0 ? Options.GradientClip : double.PositiveInfinity);
-        _optimizer.Step();
-        Step++;
-        double paramNorm;
-        using (var scope = new DisposeScope())
-        using (var noGrad = new NoGradScope())
-        {
-            paramNorm = Math.Sqrt(Parameters.Sum(p => p.Square().Sum().Item<double>()));
-        }
-
-        var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-        var supervised = normalizer.SupervisedTokens;
-        return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxSample, lr, positions / seconds, supervised);
+        return _engine.RunStep(_window);
     }
 
-    /// <summary>The supervised tokens and sequences of the whole accumulation window (<see cref="EffectiveMask"/>).</summary>
-    private LossNormalizer Normalizer(EpisodeBatch[] window)
+    /// <summary>After a micro-batch's backward pass: its rows to the hard-example tracker (no host copies before tracking
+    /// starts, unless a <see cref="MicroBatchLossesComputed"/> handler wants them).</summary>
+    private void OnMicroBatch(long step, EpisodeBatch batch, MicroBatchLoss output)
     {
-        long tokens = 0, sequences = 0;
-        foreach (var batch in window)
-        {
-            for (var r = 0; r < batch.Rows; r++)
-            {
-                var n = EffectiveMask.Count(batch.TargetRow(r), batch.LossMaskRow(r), Options.Loss.IgnoreIndex);
-                tokens += n;
-                if (n > 0) sequences++;
-            }
-        }
-
-        return new LossNormalizer(tokens, sequences, Options.Loss.NormLength);
+        var track = _hardExamples?.Tracks(step) == true;
+        if (!track && MicroBatchLossesComputed is null) return;
+        var rowLoss = output.RowLoss.ToArray<float>();
+        if (track) _hardExamples!.Observe(step, batch, rowLoss, output.RowTargets.To(ScalarType.Float32).ToArray<float>());
+        MicroBatchLossesComputed?.Invoke(step, batch, rowLoss);
     }
-
-    private IEnumerable<Parameter> Parameters => Model.NamedParameters().Select(p => p.Parameter);
 }

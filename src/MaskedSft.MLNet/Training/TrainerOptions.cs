@@ -6,18 +6,27 @@ using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Training;
 
-/// <summary>Options of <see cref="Trainer"/>. One optimizer step consumes <see cref="GradientAccumulationSteps"/>
-/// micro-batches of <see cref="BatchSize"/> rows.</summary>
-public sealed record TrainerOptions
+/// <summary>
+/// The settings of a training run, with the one set of defaults that every entry point uses: <see cref="Trainer"/>, the
+/// estimator (<c>MaskedSftTrainer.Options</c> derives from this record), <c>maskedsft train</c> (its help shows these
+/// values) and the testing kit's mock run (<c>maskedsft mock-train</c>). One optimizer step consumes
+/// <see cref="GradientAccumulationSteps"/> micro-batches of <see cref="BatchSize"/> rows.
+/// <para>Defaults: 200 steps of 16 rows (1 micro-batch); AdamW at a peak learning rate of 1e-3 after 20 warmup steps,
+/// cosine decay to a tenth of the peak, betas (0.9, 0.95), epsilon 1e-8, weight decay 0.1 on matrices and embeddings;
+/// gradient-norm clipping at 1.0; seed 1337; a metrics line every 10 steps, validation every 100 steps on 20 batches, a
+/// checkpoint every 100 steps, 3 kept; token-mean masked loss with the dataset's advantages; truncation of long episodes;
+/// hard-example tracking with 50 entries, quantile 0.9 and a snapshot every 50 steps, from the first step after warmup.</para>
+/// </summary>
+public record TrainerOptions
 {
-    /// <summary>Number of optimizer steps (default 100). Ignored when <see cref="Epochs"/> is set.</summary>
-    public int MaxSteps { get; init; } = 100;
+    /// <summary>Number of optimizer steps (default 200). Ignored when <see cref="Epochs"/> is set.</summary>
+    public int MaxSteps { get; init; } = 200;
 
     /// <summary>Train for this many passes over the training split instead of <see cref="MaxSteps"/> (null = use MaxSteps).</summary>
     public int? Epochs { get; init; }
 
-    /// <summary>Rows per micro-batch (default 8).</summary>
-    public int BatchSize { get; init; } = 8;
+    /// <summary>Rows per micro-batch (default 16).</summary>
+    public int BatchSize { get; init; } = 16;
 
     /// <summary>Micro-batches per optimizer step (default 1). The loss uses one <see cref="LossNormalizer"/> over the whole
     /// window, so k micro-batches of B rows give exactly the gradient of one batch of k·B rows.</summary>
@@ -29,11 +38,15 @@ public sealed record TrainerOptions
     /// <summary>Peak learning rate (default 1e-3).</summary>
     public double LearningRate { get; init; } = 1e-3;
 
-    /// <summary>Learning rate at the end of the cosine decay (default 1e-4).</summary>
-    public double MinLearningRate { get; init; } = 1e-4;
+    /// <summary>Learning rate at the end of the cosine decay; null (the default) = a tenth of <see cref="LearningRate"/>.
+    /// Set it to <see cref="LearningRate"/> (with no warmup) for a constant rate.</summary>
+    public double? MinLearningRate { get; init; }
 
-    /// <summary>Linear warmup steps (default 10).</summary>
-    public int WarmupSteps { get; init; } = 10;
+    /// <summary>The rate the cosine decay ends at: <see cref="MinLearningRate"/>, or a tenth of the peak.</summary>
+    public double FinalLearningRate => MinLearningRate ?? LearningRate / 10;
+
+    /// <summary>Linear warmup steps (default 20).</summary>
+    public int WarmupSteps { get; init; } = 20;
 
     /// <summary>AdamW beta1 (default 0.9).</summary>
     public double Beta1 { get; init; } = 0.9;
@@ -106,7 +119,8 @@ public sealed record TrainerOptions
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
-    public void Validate()
+    /// <exception cref="ArgumentNullException"><see cref="Loss"/> is null.</exception>
+    public virtual void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSteps, nameof(MaxSteps));
         if (Epochs is <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive (or null to use MaxSteps).");
@@ -114,7 +128,7 @@ public sealed record TrainerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(GradientAccumulationSteps, nameof(GradientAccumulationSteps));
         if (BlockSize is <= 0) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, "BlockSize must be positive (or null for the model's).");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
-        if (!(MinLearningRate >= 0) || MinLearningRate > LearningRate) throw new ArgumentOutOfRangeException(nameof(MinLearningRate), MinLearningRate, $"MinLearningRate must be within [0, LearningRate={LearningRate}].");
+        if (MinLearningRate is { } min && (!(min >= 0) || min > LearningRate)) throw new ArgumentOutOfRangeException(nameof(MinLearningRate), MinLearningRate, $"MinLearningRate must be within [0, LearningRate={LearningRate}] (or null for a tenth of it).");
         ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
         if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "Beta1 must be in [0, 1).");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "Beta2 must be in [0, 1).");

@@ -109,13 +109,15 @@ public sealed class MockLossModel : Module<MockEpisodeTensors, MockLossOutput>
         var sampleCe = tokenLoss.Mul(mask).Sum(1).Div(mask.Sum(1).ClampMin(1.0));                // (B)
         var perSample = sampleCe.Mul(input.Difficulty).Div(Math.Log(MockTokenizer.VocabSize));  // (B)
         var loss = perSample.Mean();                                                              // ()
-        Tensor accuracy;
+        Tensor accuracy, correctTokens, supervised;
         using (new NoGradScope())
         {
             var correct = logits.Argmax(-1).Eq(input.ActionTokens).LogicalAnd(input.ActionMask);  // (B, Ta)
-            accuracy = correct.To(ScalarType.Float32).Sum().Div(mask.Sum().ClampMin(1.0));        // ()
+            correctTokens = correct.To(ScalarType.Float32).Sum();                                 // ()
+            accuracy = correctTokens.Div(mask.Sum().ClampMin(1.0));                               // ()
+            supervised = mask.Sum(1);                                                             // (B)
         }
 
-        return new MockLossOutput(loss, perSample, accuracy);
+        return new MockLossOutput(loss, perSample, accuracy, correctTokens, supervised);
     }
 }

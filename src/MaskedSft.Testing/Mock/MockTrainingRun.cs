@@ -1,91 +1,108 @@
-// The mock training harness: real model, AdamW, gradient clipping, hard-example tracking and checkpoint save/reload/verify.
+// The mock training harness: the product's TrainingEngine on a mock model, hard-example tracking, checkpoint save/reload/verify.
 using System.Globalization;
 using System.Text.Json;
 using MaskedSft.MLNet.HardExamples;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
-using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.Testing.Mock;
 
 /// <summary>
-/// Trains a <see cref="MockLossModel"/> on <see cref="MockEpisodeSource"/> batches with AdamW, tracks hard examples from the
-/// training loss's own per-sample losses, prints metric lines and hard-example listings, then saves a checkpoint, reloads it
-/// into a freshly initialized model, optimizer and tracker, and verifies that every tensor and the tracker are identical and
-/// that the next step gives the same loss and parameters from either. Everything is real except the model and data.
+/// Trains a <see cref="MockLossModel"/> on <see cref="MockEpisodeSource"/> batches through the product's
+/// <see cref="TrainingEngine{TBatch}"/> (<see cref="MockObjective"/>: AdamW on the warmup + cosine schedule, clipping,
+/// accumulation), tracks hard examples from the training loss's own per-sample losses, prints metric lines and
+/// hard-example listings, then saves a checkpoint, reloads it into a freshly initialized model, engine and tracker, and
+/// verifies that every tensor and the tracker are identical and that the next step gives the same loss and parameters from
+/// either. Everything is real except the model and data.
+/// <para>Settings are <see cref="TrainerOptions"/> with their defaults (those of <c>maskedsft train</c> and
+/// <c>maskedsft mock-train</c>); the run reads MaxSteps, BatchSize, GradientAccumulationSteps, the learning-rate schedule,
+/// AdamW, GradientClip, Seed (data and model), LogInterval, HardExamples (capacity and snapshot interval; null turns
+/// tracking off) and OutputDirectory (where the checkpoint goes; null = <see cref="DefaultCheckpointDirectory"/>). Steps
+/// are printed and tracked 0-based.</para>
 /// </summary>
 public sealed class MockTrainingRun
 {
+    /// <summary>Hard examples listed at each snapshot.</summary>
+    public const int HardExamplesShown = 10;
+
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-    private readonly MockTrainingOptions _options;
+    private readonly TrainerOptions _options;
+    private readonly string _checkpointDir;
     private readonly TextWriter _out;
     private readonly MockTokenizer _tokenizer = new();
     private readonly MockEpisodeSource _source;
 
     /// <summary>Creates the run.</summary>
-    /// <param name="options">Options.</param>
+    /// <param name="options">Options (see the class remarks for the ones the mock run reads).</param>
     /// <param name="output">Where progress lines go.</param>
     /// <exception cref="ArgumentNullException">When an argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When an option is out of range.</exception>
-    public MockTrainingRun(MockTrainingOptions options, TextWriter output)
+    public MockTrainingRun(TrainerOptions options, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         options.Validate();
         _options = options;
+        _checkpointDir = options.OutputDirectory ?? DefaultCheckpointDirectory;
         _out = output;
         _source = new MockEpisodeSource(new MockEpisodeSourceOptions { BatchSize = options.BatchSize, Seed = options.Seed }, _tokenizer);
     }
 
-    /// <summary>The metrics of one step.</summary>
-    private readonly record struct StepMetrics(double Loss, double GradNorm, double TokenAccuracy, float[] PerSampleLoss);
+    /// <summary>Where checkpoints go when <see cref="TrainerOptions.OutputDirectory"/> is null: <c>{temp}/maskedsft_mock_training_checkpoints</c>.</summary>
+    public static string DefaultCheckpointDirectory => Path.Combine(Path.GetTempPath(), "maskedsft_mock_training_checkpoints");
+
+    /// <summary>The metrics of one step and its samples' losses.</summary>
+    private readonly record struct MockStep(StepMetrics Metrics, float[] PerSampleLoss);
 
     /// <summary>Runs training, the checkpoint round trip and the checks.</summary>
     /// <returns>The result; <see cref="MockTrainingResult.Success"/> is false on any failure.</returns>
     public MockTrainingResult Run()
     {
         var o = _options;
+        var steps = o.MaxSteps;
         var rule = new string('=', 80);
         _out.WriteLine(rule);
         _out.WriteLine("MOCK TRAINING TEST");
         _out.WriteLine(rule);
         _out.WriteLine("Configuration:");
-        _out.WriteLine($"  Steps: {o.NumTrainSteps}");
-        _out.WriteLine($"  Batch size: {o.BatchSize}");
+        _out.WriteLine($"  Steps: {steps}");
+        _out.WriteLine($"  Batch size: {o.BatchSize}{(o.GradientAccumulationSteps > 1 ? $" x {o.GradientAccumulationSteps} micro-batches" : string.Empty)}");
+        _out.WriteLine(string.Create(Invariant, $"  Learning rate: {o.LearningRate} (warmup {o.WarmupSteps} steps, cosine to {o.FinalLearningRate})"));
         _out.WriteLine($"  Log interval: {o.LogInterval}");
-        _out.WriteLine($"  Track hard examples: {o.TrackHardExamples}");
-        _out.WriteLine($"  Checkpoint dir: {o.CheckpointDir}");
+        _out.WriteLine($"  Track hard examples: {o.HardExamples is not null}");
+        _out.WriteLine($"  Checkpoint dir: {_checkpointDir}");
         _out.WriteLine($"  Seed: {o.Seed}");
         _out.WriteLine(rule);
         _out.WriteLine("Initializing mock model and training state...");
         var losses = new List<double>();
         var payloads = new List<HardExamplePayload>();
         using var model = new MockLossModel(_source.Options, o.Seed);
-        using var optimizer = new AdamW(model.NamedParameters(), o.LearningRate);
-        _out.WriteLine($"  {model.Parameters().Sum(p => p.NumberOfElements):N0} parameters in {model.NamedParameters().Count()} tensors, AdamW lr={o.LearningRate.ToString(Invariant)}");
+        using var engine = new TrainingEngine<MockEpisodeBatch>(model.NamedParameters(), new MockObjective(model), o, steps);
+        _out.WriteLine(string.Create(Invariant, $"  {model.Parameters().Sum(p => p.NumberOfElements):N0} parameters in {model.NamedParameters().Count()} tensors, AdamW lr={o.LearningRate}"));
         HardExampleTracker? tracker = null;
-        if (o.TrackHardExamples)
+        if (o.HardExamples is { } hardExamples)
         {
             _out.WriteLine("Initializing hard example tracker...");
-            tracker = new HardExampleTracker(new HardExampleTrackerOptions { Capacity = o.MaxHardExamplesBuffer, LogInterval = o.HardExampleLogInterval });
+            tracker = new HardExampleTracker(hardExamples);
         }
 
         _out.WriteLine("Starting training loop...");
-        for (int step = 0; step < o.NumTrainSteps; step++)
+        for (int step = 0; step < steps; step++)
         {
-            var m = TrainStep(model, optimizer, tracker, step);
+            var m = TrainStep(engine, tracker, step).Metrics;
             losses.Add(m.Loss);
             if (!double.IsFinite(m.Loss) || !double.IsFinite(m.GradNorm))
             {
                 return Fail($"step {step}: non-finite loss {m.Loss} or gradient norm {m.GradNorm}", losses, payloads);
             }
 
-            if (step % o.LogInterval == 0 || step == o.NumTrainSteps - 1)
+            if (step % o.LogInterval == 0 || step == steps - 1)
             {
                 _out.WriteLine(string.Create(Invariant,
-                    $"Step {step,4}: loss={m.Loss:F4}, grad_norm={m.GradNorm:F4}, param_norm={ParameterNorm(model):F4}, token_acc={m.TokenAccuracy:F4}, max_per_sample_loss={m.PerSampleLoss.Max():F4}"));
+                    $"Step {step,4}: loss={m.Loss:F4}, grad_norm={m.GradNorm:F4}, param_norm={m.ParamNorm:F4}, token_acc={m.TokenAccuracy:F4}, max_per_sample_loss={m.MaxPerSampleLoss:F4}"));
             }
 
-            if (tracker is not null && step > 0 && (tracker.IsLogStep(step) || step == o.NumTrainSteps - 1))
+            if (tracker is not null && step > 0 && (tracker.IsLogStep(step) || step == steps - 1))
             {
                 var payload = tracker.Snapshot(step);
                 payloads.Add(payload);
@@ -102,15 +119,15 @@ public sealed class MockTrainingRun
         string path;
         try
         {
-            path = MockCheckpoint.Save(o.CheckpointDir, o.NumTrainSteps, o.Seed, model, optimizer, tracker);
+            path = MockCheckpoint.Save(_checkpointDir, steps, o.Seed, model, engine.Optimizer, tracker);
             _out.WriteLine($"Saved checkpoint: {path}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail($"could not save the checkpoint under '{o.CheckpointDir}': {ex.Message}", losses, payloads);
+            return Fail($"could not save the checkpoint under '{_checkpointDir}': {ex.Message}", losses, payloads);
         }
 
-        var verification = VerifyReload(path, model, optimizer, tracker);
+        var verification = VerifyReload(path, model, engine, tracker);
         if (verification is not null)
         {
             return Fail($"checkpoint reload: {verification}", losses, payloads) with { CheckpointPath = path };
@@ -120,51 +137,6 @@ public sealed class MockTrainingRun
         _out.WriteLine("Training complete!");
         _out.WriteLine(rule);
         return new MockTrainingResult { Success = true, Losses = losses, HardExamplePayloads = payloads, CheckpointPath = path, CheckpointVerified = true };
-    }
-
-    private StepMetrics TrainStep(MockLossModel model, AdamW optimizer, HardExampleTracker? tracker, long step)
-    {
-        var batch = _source.GetBatch(step);
-        using var scope = new DisposeScope();
-        using var tensors = MockEpisodeTensors.From(batch);
-        var output = model.Forward(tensors);
-        optimizer.ZeroGrad();
-        output.Loss.Backward();
-        double gradNorm = TorchOps.ClipGradNorm(model.Parameters(), _options.MaxGradNorm);
-        optimizer.Step();
-        var perSample = output.PerSampleLoss.Detach().ToArray<float>();
-        if (tracker is not null)
-        {
-            tracker.UpdateLosses(step, perSample);
-            tracker.AddExamples(step, new MockHardExampleBatch(batch, _tokenizer), perSample, batch.Keys);
-        }
-
-        return new StepMetrics(output.Loss.Item<float>(), gradNorm, output.TokenAccuracy.Item<float>(), perSample);
-    }
-
-    private static double ParameterNorm(MockLossModel model)
-    {
-        using var scope = new DisposeScope();
-        using var noGrad = new NoGradScope();
-        double sum = 0;
-        foreach (var p in model.Parameters())
-        {
-            double n = p.Norm().Item<float>();
-            sum += n * n;
-        }
-
-        return Math.Sqrt(sum);
-    }
-
-    private void PrintHardExamples(HardExamplePayload payload)
-    {
-        _out.WriteLine(string.Create(Invariant,
-            $"  Hard examples: {payload.Entries.Count} entries, threshold={payload.Threshold:F4}, total_samples={payload.TotalSamplesSeen}"));
-        int rank = 1;
-        foreach (var e in payload.Entries.Take(_options.HardExamplesShown))
-        {
-            _out.WriteLine(string.Create(Invariant, $"    #{rank++}: loss={e.Loss:F4}, step={e.Step}, lang_action={e.Text} (len={e.Text.Length})"));
-        }
     }
 
     /// <summary>The tracker's invariants: size within capacity, sorted by loss, keys match entries.</summary>
@@ -191,26 +163,64 @@ public sealed class MockTrainingRun
         return null;
     }
 
-    private string? VerifyReload(string path, MockLossModel model, AdamW optimizer, HardExampleTracker? tracker)
+    /// <summary>One engine step over the micro-batches of 0-based step <paramref name="step"/>, feeding the tracker.</summary>
+    private MockStep TrainStep(TrainingEngine<MockEpisodeBatch> engine, HardExampleTracker? tracker, long step)
+    {
+        var perSample = new List<float>();
+        void Observe(long completedStep, MockEpisodeBatch batch, MicroBatchLoss output)
+        {
+            var rows = output.RowLoss.ToArray<float>();
+            perSample.AddRange(rows);
+            if (tracker is null) return;
+            tracker.UpdateLosses(step, rows);
+            tracker.AddExamples(step, new MockHardExampleBatch(batch, _tokenizer), rows, batch.Keys);
+        }
+
+        var k = _options.GradientAccumulationSteps;
+        var window = Enumerable.Range(0, k).Select(i => _source.GetBatch((step * k) + i)).ToArray();
+        engine.MicroBatchComputed += Observe;
+        try
+        {
+            return new MockStep(engine.RunStep(window), perSample.ToArray());
+        }
+        finally
+        {
+            engine.MicroBatchComputed -= Observe;
+        }
+    }
+
+    private void PrintHardExamples(HardExamplePayload payload)
+    {
+        _out.WriteLine(string.Create(Invariant,
+            $"  Hard examples: {payload.Entries.Count} entries, threshold={payload.Threshold:F4}, total_samples={payload.TotalSamplesSeen}"));
+        int rank = 1;
+        foreach (var e in payload.Entries.Take(HardExamplesShown))
+        {
+            _out.WriteLine(string.Create(Invariant, $"    #{rank++}: loss={e.Loss:F4}, step={e.Step}, lang_action={e.Text} (len={e.Text.Length})"));
+        }
+    }
+
+    private string? VerifyReload(string path, MockLossModel model, TrainingEngine<MockEpisodeBatch> engine, HardExampleTracker? tracker)
     {
         _out.WriteLine("Reloading checkpoint into a fresh model, optimizer and tracker...");
         using var reloaded = new MockLossModel(_source.Options, _options.Seed + 1); // different init: loading must overwrite it
-        using var reloadedOptimizer = new AdamW(reloaded.NamedParameters(), _options.LearningRate);
+        using var reloadedEngine = new TrainingEngine<MockEpisodeBatch>(reloaded.NamedParameters(), new MockObjective(reloaded), _options, engine.MaxSteps);
         MockCheckpoint.TrainerState state;
         try
         {
-            state = MockCheckpoint.Load(path, reloaded, reloadedOptimizer);
+            state = MockCheckpoint.Load(path, reloaded, reloadedEngine.Optimizer);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or TorchException)
         {
             return ex.Message;
         }
 
-        if (state.Step != _options.NumTrainSteps)
+        if (state.Step != _options.MaxSteps)
         {
-            return $"step {state.Step} in the checkpoint, expected {_options.NumTrainSteps}";
+            return $"step {state.Step} in the checkpoint, expected {_options.MaxSteps}";
         }
 
+        reloadedEngine.Restore(state.Step);
         var differing = DifferentTensors(model.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)), reloaded.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)));
         if (differing is not null)
         {
@@ -218,8 +228,8 @@ public sealed class MockTrainingRun
         }
 
         _out.WriteLine($"  parameters: {model.NamedParameters().Count()} tensors identical");
-        var a = optimizer.GetState();
-        var b = reloadedOptimizer.GetState();
+        var a = engine.Optimizer.GetState();
+        var b = reloadedEngine.Optimizer.GetState();
         try
         {
             differing = a.Count != b.Count ? $"{a.Count} vs {b.Count} entries" : DifferentTensors(a.Select(kv => (kv.Key, kv.Value)), b.Select(kv => (kv.Key, kv.Value)));
@@ -255,12 +265,12 @@ public sealed class MockTrainingRun
             _out.WriteLine($"  hard-example tracker: {reloadedTracker.Count} entries identical");
         }
 
-        long next = _options.NumTrainSteps;
-        var original = TrainStep(model, optimizer, tracker, next);
-        var resumed = TrainStep(reloaded, reloadedOptimizer, reloadedTracker, next);
-        if (BitConverter.DoubleToInt64Bits(original.Loss) != BitConverter.DoubleToInt64Bits(resumed.Loss) || !original.PerSampleLoss.AsSpan().SequenceEqual(resumed.PerSampleLoss))
+        long next = _options.MaxSteps;
+        var original = TrainStep(engine, tracker, next);
+        var resumed = TrainStep(reloadedEngine, reloadedTracker, next);
+        if (BitConverter.DoubleToInt64Bits(original.Metrics.Loss) != BitConverter.DoubleToInt64Bits(resumed.Metrics.Loss) || !original.PerSampleLoss.AsSpan().SequenceEqual(resumed.PerSampleLoss))
         {
-            return string.Create(Invariant, $"the step after the checkpoint gives loss {resumed.Loss:R} resumed vs {original.Loss:R} straight");
+            return string.Create(Invariant, $"the step after the checkpoint gives loss {resumed.Metrics.Loss:R} resumed vs {original.Metrics.Loss:R} straight");
         }
 
         differing = DifferentTensors(model.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)), reloaded.NamedParameters().Select(p => (p.Name, (Tensor)p.Parameter)));
@@ -269,7 +279,7 @@ public sealed class MockTrainingRun
             return $"parameters differ after the resumed step: {differing}";
         }
 
-        _out.WriteLine(string.Create(Invariant, $"  resumed step {next}: loss={resumed.Loss:F6} equals the straight run's; parameters after the step identical"));
+        _out.WriteLine(string.Create(Invariant, $"  resumed step {next}: loss={resumed.Metrics.Loss:F6} equals the straight run's; parameters after the step identical"));
         _out.WriteLine("Checkpoint reload verified.");
         return null;
     }

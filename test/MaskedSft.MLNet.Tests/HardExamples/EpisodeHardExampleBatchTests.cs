@@ -10,17 +10,12 @@ public sealed class EpisodeHardExampleBatchTests
     /// <summary>Two rows of T = 5: row 0 trains targets 1..2 (of 3 real ones), row 1 trains its last two targets of a window at 7.</summary>
     private static EpisodeBatch Batch()
     {
-        var batch = new EpisodeBatch(batchSize: 3, blockSize: 5, hasLossMask: true, hasAdvantages: false) { Rows = 2 };
-        long[] targets0 = [11, 12, 13, -100, -100];
-        float[] mask0 = [0, 1, 1, 0, 0];
-        long[] targets1 = [21, 22, 23, 24, 25];
-        float[] mask1 = [0, 0, 0, 1, 1];
-        targets0.CopyTo(batch.TargetsBuffer(0));
-        mask0.CopyTo(batch.LossMaskBuffer(0));
-        targets1.CopyTo(batch.TargetsBuffer(1));
-        mask1.CopyTo(batch.LossMaskBuffer(1));
-        batch.SetRow(0, episode: 4, key: 0xABCDEFUL, windowStart: 0, targetCount: 3);
-        batch.SetRow(1, episode: 9, key: 0x1UL, windowStart: 7, targetCount: 5);
+        var batch = new EpisodeBatch(batchSize: 3, blockSize: 5, hasLossMask: true, hasAdvantages: false);
+        batch.Reset(rows: 2);
+        long[] inputs = [1, 2, 3, 4, 5];
+        batch.SetRow(0, inputs, [11, 12, 13, -100, -100], [0, 1, 1, 0, 0], [], realTargets: 3, episodeIndex: 4, episodeKey: 0xABCDEFUL, windowStart: 0);
+        batch.SetRow(1, inputs, [21, 22, 23, 24, 25], [0, 0, 0, 1, 1], [], realTargets: 5, episodeIndex: 9, episodeKey: 0x1UL, windowStart: 7);
+        Assert.AreEqual((8L, 4L), (batch.TargetCount, batch.SupervisedTargetCount));
         return batch;
     }
 

@@ -95,6 +95,6 @@ public sealed class MockCommandTests
         StringAssert.Contains(output, "FAILED:");
         var (badExit, _, error) = Invoke("mock-train", "--num-train-steps", "0");
         Assert.AreEqual(2, badExit);
-        StringAssert.Contains(error, "NumTrainSteps");
+        StringAssert.Contains(error, "MaxSteps");
     }
 }

@@ -1,4 +1,6 @@
 // Mock training end to end: loss falls, hard examples logged, checkpoint saved, reloaded and verified; failures exit non-zero.
+using MaskedSft.MLNet.HardExamples;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Testing.Mock;
 using MaskedSft.MLNet.Tests.Safetensors;
 using MaskedSft.Torch;
@@ -10,9 +12,9 @@ namespace MaskedSft.MLNet.Tests.HardExamples;
 [DoNotParallelize]
 public sealed class MockTrainingRunTests
 {
-    private static MockTrainingOptions Small(string checkpointDir) => new()
+    private static TrainerOptions Small(string checkpointDir) => new()
     {
-        NumTrainSteps = 40, BatchSize = 8, LogInterval = 10, HardExampleLogInterval = 20, MaxHardExamplesBuffer = 12, CheckpointDir = checkpointDir, Seed = 1,
+        MaxSteps = 40, BatchSize = 8, LogInterval = 10, HardExamples = new HardExampleTrackerOptions { LogInterval = 20, Capacity = 12 }, OutputDirectory = checkpointDir, Seed = 1,
     };
 
     [TestMethod]
@@ -48,18 +50,28 @@ public sealed class MockTrainingRunTests
     {
         using var dir = new TempDirectory();
         var output = new StringWriter();
-        var result = new MockTrainingRun(Small(dir.Path) with { TrackHardExamples = false, NumTrainSteps = 12 }, output).Run();
+        var result = new MockTrainingRun(Small(dir.Path) with { HardExamples = null, MaxSteps = 12 }, output).Run();
         Assert.IsTrue(result.Success, result.FailureReason);
         Assert.IsEmpty(result.HardExamplePayloads);
         Assert.DoesNotContain("Hard examples:", output.ToString());
     }
 
     [TestMethod]
+    public void Run_GradientAccumulation_TrainsAndStillVerifies()
+    {
+        using var dir = new TempDirectory();
+        var output = new StringWriter();
+        var result = new MockTrainingRun(Small(dir.Path) with { MaxSteps = 6, BatchSize = 4, GradientAccumulationSteps = 2, HardExamples = null }, output).Run();
+        Assert.IsTrue(result.Success, result.FailureReason + "\n" + output);
+        StringAssert.Contains(output.ToString(), "Batch size: 4 x 2 micro-batches");
+    }
+
+    [TestMethod]
     public void Run_SameSeed_SameLosses()
     {
         using var dir = new TempDirectory();
-        var a = new MockTrainingRun(Small(dir.File("a")) with { NumTrainSteps = 8 }, TextWriter.Null).Run();
-        var b = new MockTrainingRun(Small(dir.File("b")) with { NumTrainSteps = 8 }, TextWriter.Null).Run();
+        var a = new MockTrainingRun(Small(dir.File("a")) with { MaxSteps = 8 }, TextWriter.Null).Run();
+        var b = new MockTrainingRun(Small(dir.File("b")) with { MaxSteps = 8 }, TextWriter.Null).Run();
         CollectionAssert.AreEqual(a.Losses.ToArray(), b.Losses.ToArray());
     }
 
@@ -70,7 +82,7 @@ public sealed class MockTrainingRunTests
         var file = dir.File("not-a-directory");
         File.WriteAllText(file, "x");
         var output = new StringWriter();
-        var result = new MockTrainingRun(Small(file) with { NumTrainSteps = 3 }, output).Run();
+        var result = new MockTrainingRun(Small(file) with { MaxSteps = 3 }, output).Run();
         Assert.IsFalse(result.Success);
         StringAssert.Contains(result.FailureReason!, "not-a-directory");
         StringAssert.Contains(output.ToString(), "FAILED:");
@@ -80,7 +92,7 @@ public sealed class MockTrainingRunTests
     public void Load_CheckpointWithCorruptedModelFile_Throws()
     {
         using var dir = new TempDirectory();
-        var result = new MockTrainingRun(Small(dir.Path) with { NumTrainSteps = 3 }, TextWriter.Null).Run();
+        var result = new MockTrainingRun(Small(dir.Path) with { MaxSteps = 3 }, TextWriter.Null).Run();
         Assert.IsTrue(result.Success, result.FailureReason);
         var modelFile = Path.Combine(result.CheckpointPath!, "model.safetensors");
         var bytes = File.ReadAllBytes(modelFile);

@@ -39,7 +39,7 @@ public sealed class PipelineTests
         var run = s_fixture.NewDirectory("pipeline");
         var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
         {
-            Preset = "tiny", Steps = 30, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, EvalInterval = 15, LogInterval = 10, OutputDirectory = run,
+            Preset = "tiny", MaxSteps = 30, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, EvalInterval = 15, LogInterval = 10, OutputDirectory = run,
         });
         var config = trainer.ModelConfig(data.Dataset);
         Assert.AreEqual(s_fixture.Corpus.PaddedVocabSize, config.VocabSize, "vocabulary fitted to the data");
@@ -82,7 +82,7 @@ public sealed class PipelineTests
         using var data = context.Data.LoadEpisodes(Path.Combine(s_fixture.Root, "data"));
         MaskedSftTrainer.Options Options(string run, int steps, string? resume = null) => new()
         {
-            Preset = "tiny", Steps = 12, BatchSize = 4, EvalInterval = 0, LogInterval = 1, CheckpointInterval = steps, OutputDirectory = run, ResumeFrom = resume,
+            Preset = "tiny", MaxSteps = 12, BatchSize = 4, EvalInterval = 0, LogInterval = 1, CheckpointInterval = steps, OutputDirectory = run, ResumeFrom = resume,
         };
 
         var straight = s_fixture.NewDirectory("straight");
@@ -108,7 +108,7 @@ public sealed class PipelineTests
     {
         var context = new MaskedSftContext(seed: 1, Device.Cpu);
         var trainer = context.Trainers.MaskedSft("small", steps: 7, learningRate: 5e-4, batchSize: 3, aggregation: LossAggregation.SequenceMeanTokenSum);
-        Assert.AreEqual(("small", 7, 5e-4, 3), (trainer.TrainerOptions.Preset, trainer.TrainerOptions.Steps, trainer.TrainerOptions.LearningRate, trainer.TrainerOptions.BatchSize));
+        Assert.AreEqual(("small", 7, 5e-4, 3), (trainer.TrainerOptions.Preset, trainer.TrainerOptions.MaxSteps, trainer.TrainerOptions.LearningRate, trainer.TrainerOptions.BatchSize));
         Assert.AreEqual(LossAggregation.SequenceMeanTokenSum, trainer.TrainerOptions.Loss.Aggregation);
         Assert.ThrowsExactly<ArgumentException>(() => context.Trainers.MaskedSft("huge"));
     }

@@ -1,0 +1,100 @@
+// Masked (and advantage-weighted) SFT as a training objective: episode batches through a causal LM and the masked-only head.
+using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Models;
+using MaskedSft.Torch;
+
+namespace MaskedSft.MLNet.Training;
+
+/// <summary>
+/// Supervised fine-tuning on <see cref="EpisodeBatch"/>es: the model's hidden states of X, then
+/// <see cref="WeightedSftLoss.ComputeFromHidden"/> on Y, the loss mask and (when the batch carries them) the advantages,
+/// with one <see cref="LossNormalizer"/> over the whole accumulation window (<see cref="EffectiveMask"/> counted on the
+/// host), so accumulated micro-batches give exactly the full batch's gradient. A row's score is the masked mean
+/// cross-entropy of its supervised targets before advantage weighting (so a negative advantage does not make it look easy).
+/// </summary>
+public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
+{
+    private readonly WeightedSftLoss _loss;
+    private readonly WeightedSftLoss _sumLoss;
+    private LossNormalizer _normalizer;
+
+    /// <summary>Creates the objective.</summary>
+    /// <param name="model">The model trained.</param>
+    /// <param name="loss">Reduction, aggregation, advantage normalisation, temperature and ignore index; null = token-mean.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A loss option is out of range.</exception>
+    public SftObjective(ICausalLm model, WeightedSftLossOptions? loss = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+        _loss = new WeightedSftLoss(loss);
+        _sumLoss = new WeightedSftLoss(_loss.Options with { Reduction = LossReduction.Sum, AdvantageNormalization = AdvantageNormalization.None });
+    }
+
+    /// <summary>The model trained.</summary>
+    public ICausalLm Model { get; }
+
+    /// <summary>The loss settings.</summary>
+    public WeightedSftLossOptions LossOptions => _loss.Options;
+
+    /// <summary>The supervised tokens and sequences of the whole accumulation window (<see cref="EffectiveMask"/>).</summary>
+    /// <param name="window">The step's micro-batches.</param>
+    /// <returns>The window's supervised targets.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="window"/> is null.</exception>
+    public long PrepareStep(IReadOnlyList<EpisodeBatch> window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        long tokens = 0, sequences = 0;
+        foreach (var batch in window)
+        {
+            for (var r = 0; r < batch.Rows; r++)
+            {
+                var n = EffectiveMask.Count(batch.TargetRow(r), batch.LossMaskRow(r), _loss.Options.IgnoreIndex);
+                tokens += n;
+                if (n > 0) sequences++;
+            }
+        }
+
+        _normalizer = new LossNormalizer(tokens, sequences, _loss.Options.NormLength);
+        return tokens;
+    }
+
+    /// <summary>The micro-batch's share of the window's loss, its rows' masked mean cross-entropy and supervised targets, and
+    /// the argmax hits.</summary>
+    /// <param name="batch">A filled micro-batch of the prepared window.</param>
+    /// <returns>The loss and statistics (in the caller's dispose scope).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The batch has no rows.</exception>
+    public MicroBatchLoss Compute(EpisodeBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var output = Forward(_loss, batch, withAdvantages: true, _normalizer);
+        using var noGrad = new NoGradScope();
+        var correct = output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum();             // ()
+        var rowTargets = output.EffectiveMask.Sum(1);                                                // (B)
+        var rowLoss = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32);   // (B)
+        return new MicroBatchLoss(output.Loss, rowLoss, rowTargets, correct, (long)batch.Rows * batch.BlockSize);
+    }
+
+    /// <summary>The summed (not averaged) cross-entropy of a batch's supervised targets and their number, without advantage
+    /// weighting, for a token-mean evaluation over many batches. Call it in evaluation mode under a no-grad scope.</summary>
+    /// <param name="batch">A filled batch.</param>
+    /// <returns>The loss sum and the supervised targets.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The batch has no rows.</exception>
+    public (double LossSum, long Targets) Evaluate(EpisodeBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = new DisposeScope();
+        var output = Forward(_sumLoss, batch, withAdvantages: false, normalizer: null);
+        return (output.Loss.Item<double>(), (long)output.EffectiveMask.Sum().Item<double>());
+    }
+
+    private MaskedLmOutput Forward(WeightedSftLoss loss, EpisodeBatch batch, bool withAdvantages, LossNormalizer? normalizer)
+    {
+        var t = BatchTensors.From(batch, Model.Device);
+        var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                                // (B, T, C)
+        return loss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask, withAdvantages ? t.Advantages : null, normalizer);
+    }
+}

@@ -1,0 +1,140 @@
+// The one training engine: micro-batches -> objective loss -> backward -> clip -> AdamW on the schedule -> step metrics.
+using System.Diagnostics;
+using MaskedSft.Torch;
+using MaskedSft.Torch.Optim;
+
+namespace MaskedSft.MLNet.Training;
+
+/// <summary>
+/// One optimizer step at a time, for any <see cref="ITrainingObjective{TBatch}"/>: sets the learning rate of the warmup +
+/// cosine schedule, lets the objective see the whole accumulation window (<see cref="ITrainingObjective{TBatch}.PrepareStep"/>),
+/// back-propagates every micro-batch's loss into the accumulated gradients (one dispose scope per micro-batch), clips the
+/// global gradient norm, steps AdamW (weight decay on parameters of two or more dimensions only) and returns the step's
+/// <see cref="StepMetrics"/>. The SFT <see cref="Trainer"/>, the testing kit's mock run and its masked-pattern check all
+/// train through it; what surrounds a step (data, evaluation, metrics files, hard examples, checkpoints) is theirs.
+/// <para>Exact resume: the engine's state is the optimizer's (<see cref="Optimizer"/>, GetState/LoadState) and the step
+/// count (<see cref="Restore"/>); the schedule is a function of the step.</para>
+/// </summary>
+/// <typeparam name="TBatch">The micro-batch type.</typeparam>
+public sealed class TrainingEngine<TBatch> : IDisposable
+{
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly ITrainingObjective<TBatch> _objective;
+    private readonly double _clip;
+    private bool _disposed;
+
+    /// <summary>Creates the engine at step 0: AdamW over the parameters (from <paramref name="options"/>: learning rate,
+    /// betas, epsilon, weight decay of matrices and embeddings) and the schedule over <paramref name="maxSteps"/>.</summary>
+    /// <param name="parameters">The trainable parameters with unique names (e.g. <c>model.NamedParameters()</c>).</param>
+    /// <param name="objective">What to optimize.</param>
+    /// <param name="options">Learning rate, schedule, AdamW settings and clipping (the rest is read by the caller).</param>
+    /// <param name="maxSteps">The number of optimizer steps the schedule spans.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">There are no parameters.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or <paramref name="maxSteps"/> is not in [1, int.MaxValue].</exception>
+    public TrainingEngine(IEnumerable<(string Name, Parameter Parameter)> parameters, ITrainingObjective<TBatch> objective, TrainerOptions options, long maxSteps)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSteps, int.MaxValue);
+        var named = parameters.ToList();
+        if (named.Count == 0) throw new ArgumentException("the engine needs at least one trainable parameter.", nameof(parameters));
+        var decay = named.Where(p => p.Parameter.Dim >= 2).ToList();
+        var noDecay = named.Where(p => p.Parameter.Dim < 2).ToList();
+        Optimizer = decay.Count > 0
+            ? new AdamW(decay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay)
+            : new AdamW(noDecay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, weightDecay: 0.0);
+        if (decay.Count > 0 && noDecay.Count > 0) Optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
+        Schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, (int)maxSteps, options.FinalLearningRate);
+        _parameters = named.Select(p => p.Parameter).ToList();
+        _objective = objective;
+        _clip = options.GradientClip > 0 ? options.GradientClip : double.PositiveInfinity;
+        MaxSteps = maxSteps;
+    }
+
+    /// <summary>Raised for every micro-batch after its backward pass, while its tensors are alive: the 1-based step being
+    /// computed, the batch and the objective's output (e.g. for hard-example tracking; copy what you keep).</summary>
+    public event Action<long, TBatch, MicroBatchLoss>? MicroBatchComputed;
+
+    /// <summary>The optimizer (its state is what a checkpoint saves besides the step).</summary>
+    public AdamW Optimizer { get; }
+
+    /// <summary>The learning-rate schedule over <see cref="MaxSteps"/>.</summary>
+    public LearningRateSchedule Schedule { get; }
+
+    /// <summary>The number of optimizer steps the schedule spans.</summary>
+    public long MaxSteps { get; }
+
+    /// <summary>Completed optimizer steps.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The objective.</summary>
+    public ITrainingObjective<TBatch> Objective => _objective;
+
+    /// <summary>Runs one optimizer step over the micro-batches of one accumulation window.</summary>
+    /// <param name="window">The step's micro-batches (filled; at least one).</param>
+    /// <returns>The step's metrics: loss (sum of the micro-batches' shares), gradient norm before clipping, parameter norm
+    /// after the update, token accuracy, largest row loss, learning rate, throughput and supervised targets.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="window"/> is null.</exception>
+    /// <exception cref="ArgumentException">The window is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public StepMetrics RunStep(IReadOnlyList<TBatch> window)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(window);
+        if (window.Count == 0) throw new ArgumentException("a step needs at least one micro-batch.", nameof(window));
+        var watch = Stopwatch.StartNew();
+        var lr = Schedule.At(Step);
+        Optimizer.LearningRate = lr;
+        var supervised = _objective.PrepareStep(window);
+        Optimizer.ZeroGrad();
+        double loss = 0, correct = 0, maxRow = 0;
+        long positions = 0;
+        foreach (var batch in window)
+        {
+            using var scope = new DisposeScope();
+            var output = _objective.Compute(batch);
+            output.Loss.Backward();
+            using var noGrad = new NoGradScope();
+            loss += output.Loss.Item<double>();
+            correct += output.CorrectTargets.Item<double>();
+            if (output.RowLoss.NumberOfElements > 0) maxRow = Math.Max(maxRow, output.RowLoss.Max().Item<double>());
+            MicroBatchComputed?.Invoke(Step + 1, batch, output);
+            positions += output.Positions;
+        }
+
+        var gradNorm = TorchOps.ClipGradNorm(_parameters, _clip);
+        Optimizer.Step();
+        Step++;
+        double paramNorm;
+        using (var scope = new DisposeScope())
+        using (var noGrad = new NoGradScope())
+        {
+            paramNorm = Math.Sqrt(_parameters.Sum(p => p.Square().Sum().Item<double>()));
+        }
+
+        var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+        return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxRow, lr, positions / seconds, supervised);
+    }
+
+    /// <summary>Sets the completed-step count after the optimizer's state was loaded from a checkpoint, so the next step
+    /// uses the schedule's rate for it.</summary>
+    /// <param name="completedSteps">The checkpoint's step.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="completedSteps"/> is negative.</exception>
+    public void Restore(long completedSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(completedSteps);
+        Step = completedSteps;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Optimizer.Dispose();
+    }
+}
