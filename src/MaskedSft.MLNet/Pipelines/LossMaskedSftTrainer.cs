@@ -32,17 +32,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
     internal LossMaskedSftTrainer(MLContext context, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Model is null)
-        {
-            GptConfig.FromPreset(options.Preset); // an unknown preset fails here, not after the data is written
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Steps, nameof(options.Steps));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options.BatchSize));
-        if (!(options.ValidationFraction is >= 0 and < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationFraction, "ValidationFraction must be in [0, 1).");
-        }
+        options.Validate(); // an unknown preset or a bad value fails here, not after the data is written
 
         _context = context;
         TrainerOptions = options;
@@ -95,7 +85,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
             {
                 o.Log?.WriteLine($"model: {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize}, {model.ParameterCount:N0} parameters, {model.Device}");
                 TrainingResult result;
-                using (var trainer = new Trainer(model, dataset, ToTrainerOptions(HardExampleDecoder(dataset)), o.Log))
+                using (var trainer = new Trainer(model, dataset, o with { HardExampleDecoder = HardExampleDecoder(dataset) }, o.Log))
                 {
                     if (checkpoint is not null)
                     {
@@ -269,7 +259,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
     private ITokenDecoder? HardExampleDecoder(EpisodeDataset dataset)
     {
         var o = TrainerOptions;
-        if (!o.TrackHardExamples)
+        if (o.HardExamples is null)
         {
             return null;
         }
@@ -288,180 +278,82 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
         return null;
     }
 
-    private TrainerOptions ToTrainerOptions(ITokenDecoder? decoder)
-    {
-        var o = TrainerOptions;
-        return Options.Defaults with
-        {
-            MaxSteps = o.Steps,
-            Epochs = o.Epochs,
-            BatchSize = o.BatchSize,
-            GradientAccumulationSteps = o.GradientAccumulationSteps,
-            LearningRate = o.LearningRate,
-            MinLearningRate = o.MinLearningRate,
-            WarmupSteps = o.WarmupSteps,
-            Beta1 = o.Beta1,
-            Beta2 = o.Beta2,
-            AdamEpsilon = o.AdamEpsilon,
-            WeightDecay = o.WeightDecay,
-            GradientClip = o.GradientClip,
-            Seed = o.Seed,
-            Device = o.Device,
-            LogInterval = o.LogInterval,
-            EvalInterval = o.EvalInterval,
-            EvalBatches = o.EvalBatches,
-            CheckpointInterval = o.CheckpointInterval,
-            KeepCheckpoints = o.KeepCheckpoints,
-            Loss = o.Loss,
-            UseLossMask = o.UseLossMask,
-            UseAdvantages = o.UseAdvantages,
-            LongEpisodes = o.LongEpisodes,
-            OutputDirectory = o.OutputDirectory,
-            IntraOpThreads = o.IntraOpThreads,
-            HardExamples = o.TrackHardExamples ? o.HardExamples : null,
-            HardExampleDecoder = decoder,
-            HardExamplesStartStep = o.HardExamplesStartStep,
-        };
-    }
-
     /// <summary>
-    /// Options of <see cref="LossMaskedSftTrainer"/>. The training settings and their defaults are the engine's
-    /// (<see cref="Training.TrainerOptions"/>): the CLI, this estimator and the trainer share one set of numbers.
+    /// Options of <see cref="LossMaskedSftTrainer"/>. The training settings and their one set of defaults are the engine's:
+    /// this record derives from <see cref="Training.TrainerOptions"/> (steps, batch, schedule, AdamW, clipping, seed, device,
+    /// intervals, loss, hard examples, output directory), as <c>maskedsft train</c> uses them; the model's shape, the
+    /// columns and resuming are chosen here. <see cref="Training.TrainerOptions.BlockSize"/> is the model's block too (null =
+    /// the longest row's targets rounded up to 16, at most the preset's); <see cref="Training.TrainerOptions.Device"/> null =
+    /// CUDA when available, else the CPU; <see cref="Training.TrainerOptions.HardExamples"/> null turns tracking off.
     /// </summary>
-    public sealed class Options
+    public sealed record Options : TrainerOptions
     {
-        /// <summary>The engine's defaults, which these options start from.</summary>
-        internal static readonly TrainerOptions Defaults = new();
-
         /// <summary>Model preset: tiny (2 layers x 64), small (3 x 128) or medium (6 x 384). Default tiny.</summary>
-        public string Preset { get; set; } = "tiny";
+        public string Preset { get; init; } = "tiny";
 
         /// <summary>A full model configuration instead of the preset (vocabulary and block still fitted unless set).</summary>
-        public GptConfig? Model { get; set; }
+        public GptConfig? Model { get; init; }
 
         /// <summary>Vocabulary size; null = the data's, rounded up to a multiple of 64.</summary>
-        public int? VocabSize { get; set; }
+        public int? VocabSize { get; init; }
 
-        /// <summary>Block size; null = the longest episode's targets rounded up to 16, at most the preset's.</summary>
-        public int? BlockSize { get; set; }
+        /// <summary>Dropout of the model (default 0).</summary>
+        public double Dropout { get; init; }
 
-        /// <summary>Dropout (default 0).</summary>
-        public double Dropout { get; set; }
-
-        /// <summary>Optimizer steps (the engine's default, <see cref="TrainerOptions.MaxSteps"/>).</summary>
-        public int Steps { get; set; } = Defaults.MaxSteps;
-
-        /// <summary>Passes over the training rows instead of <see cref="Steps"/> (null = use Steps).</summary>
-        public int? Epochs { get; set; } = Defaults.Epochs;
-
-        /// <summary>Rows per micro-batch (the engine's default).</summary>
-        public int BatchSize { get; set; } = Defaults.BatchSize;
-
-        /// <summary>Micro-batches per optimizer step (the engine's default).</summary>
-        public int GradientAccumulationSteps { get; set; } = Defaults.GradientAccumulationSteps;
-
-        /// <summary>Peak learning rate (the engine's default).</summary>
-        public double LearningRate { get; set; } = Defaults.LearningRate;
-
-        /// <summary>Learning rate at the end of the cosine decay (the engine's default).</summary>
-        public double MinLearningRate { get; set; } = Defaults.MinLearningRate;
-
-        /// <summary>Linear warmup steps (the engine's default).</summary>
-        public int WarmupSteps { get; set; } = Defaults.WarmupSteps;
-
-        /// <summary>AdamW beta1 (the engine's default).</summary>
-        public double Beta1 { get; set; } = Defaults.Beta1;
-
-        /// <summary>AdamW beta2 (the engine's default).</summary>
-        public double Beta2 { get; set; } = Defaults.Beta2;
-
-        /// <summary>AdamW epsilon (the engine's default).</summary>
-        public double AdamEpsilon { get; set; } = Defaults.AdamEpsilon;
-
-        /// <summary>Weight decay of matrices and embeddings (the engine's default).</summary>
-        public double WeightDecay { get; set; } = Defaults.WeightDecay;
-
-        /// <summary>Gradient-norm clip, 0 = off (the engine's default).</summary>
-        public double GradientClip { get; set; } = Defaults.GradientClip;
-
-        /// <summary>Seed of the weights, the data order, dropout and the validation split (the engine's default).</summary>
-        public ulong Seed { get; set; } = Defaults.Seed;
-
-        /// <summary>Where to train; null = CUDA when available, else the CPU.</summary>
-        public Device? Device { get; set; }
-
-        /// <summary>Train only on targets whose mask bit is set (the engine's default: true).</summary>
-        public bool UseLossMask { get; set; } = Defaults.UseLossMask;
-
-        /// <summary>Weight token losses by the <c>Advantages</c> column when the data has it (the engine's default: true).</summary>
-        public bool UseAdvantages { get; set; } = Defaults.UseAdvantages;
-
-        /// <summary>The loss: aggregation, advantage normalisation, temperature, ignore index (the engine's default).</summary>
-        public WeightedSftLossOptions Loss { get; set; } = Defaults.Loss;
-
-        /// <summary>What to do with rows longer than the block (the engine's default: truncate).</summary>
-        public LongEpisodePolicy LongEpisodes { get; set; } = Defaults.LongEpisodes;
-
-        /// <summary>Metrics and a progress line every this many steps (the engine's default).</summary>
-        public int LogInterval { get; set; } = Defaults.LogInterval;
-
-        /// <summary>Validation loss every this many steps and at the end; 0 = only at the end (the engine's default).</summary>
-        public int EvalInterval { get; set; } = Defaults.EvalInterval;
-
-        /// <summary>Validation batches per evaluation; null = all (the engine's default).</summary>
-        public int? EvalBatches { get; set; } = Defaults.EvalBatches;
-
-        /// <summary>Checkpoint every this many steps and at the end, with an output directory (the engine's default).</summary>
-        public int CheckpointInterval { get; set; } = Defaults.CheckpointInterval;
-
-        /// <summary>Checkpoints to keep (the engine's default).</summary>
-        public int KeepCheckpoints { get; set; } = Defaults.KeepCheckpoints;
-
-        /// <summary>Run directory: data/ (the rows as an episode dataset), metrics.jsonl, hard_examples.jsonl, report.md,
-        /// checkpoints/. Null writes nothing (the rows go to a temporary directory deleted after training).</summary>
-        public string? OutputDirectory { get; set; }
+        /// <summary>Optimizer steps: another name of <see cref="Training.TrainerOptions.MaxSteps"/> (the engine's default).</summary>
+        public int Steps
+        {
+            get => MaxSteps;
+            init => MaxSteps = value;
+        }
 
         /// <summary>A checkpoint (or run directory) to continue from exactly; its model configuration is used, and the run's
         /// data/ is reused when it exists.</summary>
-        public string? ResumeFrom { get; set; }
-
-        /// <summary>libtorch intra-op threads, or null for libtorch's default.</summary>
-        public int? IntraOpThreads { get; set; }
-
-        /// <summary>Track the hardest samples (default true): hard_examples.jsonl, the report, checkpoints and
-        /// <see cref="CausalLmTransformer.HardExamples"/>.</summary>
-        public bool TrackHardExamples { get; set; } = Defaults.HardExamples is not null;
-
-        /// <summary>The hard-example tracker's capacity, quantile and snapshot interval (the engine's defaults).</summary>
-        public HardExampleTrackerOptions HardExamples { get; set; } = Defaults.HardExamples ?? new();
-
-        /// <summary>Decodes hard examples' tokens; null = the tokenizer recorded with the data (ApplyChatTemplate records a
-        /// HuggingFaceTokenizer's folder), else ids are shown.</summary>
-        public ITokenDecoder? HardExampleDecoder { get; set; }
-
-        /// <summary>First step the hard-example tracker sees; null = the first step after warmup.</summary>
-        public int? HardExamplesStartStep { get; set; }
+        public string? ResumeFrom { get; init; }
 
         /// <summary>Fraction of the rows held out for validation when the data is written (default 0; a whole
         /// <see cref="EpisodeDataView"/> keeps its own split, and a validation view passed to Fit is used as it is).</summary>
-        public double ValidationFraction { get; set; }
+        public double ValidationFraction { get; init; }
 
         /// <summary>The token ids column (default <c>Tokens</c>).</summary>
-        public string TokensColumnName { get; set; } = EpisodeColumns.Tokens;
+        public string TokensColumnName { get; init; } = EpisodeColumns.Tokens;
 
         /// <summary>The loss mask column (default <c>LossMask</c>).</summary>
-        public string LossMaskColumnName { get; set; } = EpisodeColumns.LossMask;
+        public string LossMaskColumnName { get; init; } = EpisodeColumns.LossMask;
 
-        /// <summary>The advantages column, used when present (default <c>Advantages</c>).</summary>
-        public string AdvantagesColumnName { get; set; } = EpisodeColumns.Advantages;
+        /// <summary>The advantages column, used when present and <see cref="Training.TrainerOptions.UseAdvantages"/> (default <c>Advantages</c>).</summary>
+        public string AdvantagesColumnName { get; init; } = EpisodeColumns.Advantages;
 
         /// <summary>The output column of the per-row masked mean cross-entropy (default <c>Loss</c>).</summary>
-        public string LossColumnName { get; set; } = "Loss";
+        public string LossColumnName { get; init; } = "Loss";
 
         /// <summary>The output column of the per-row supervised-token count (default <c>SupervisedTokens</c>).</summary>
-        public string SupervisedTokensColumnName { get; set; } = "SupervisedTokens";
+        public string SupervisedTokensColumnName { get; init; } = "SupervisedTokens";
 
         /// <summary>Where progress lines go (e.g. <see cref="Console.Out"/>); null prints nothing.</summary>
-        public TextWriter? Log { get; set; }
+        public TextWriter? Log { get; init; }
+
+        /// <summary>Checks the values (the engine's, the preset, the fraction and the column names).</summary>
+        /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
+        /// <exception cref="ArgumentException">The preset is unknown or a column name is empty.</exception>
+        public override void Validate()
+        {
+            base.Validate();
+            if (Model is null)
+            {
+                GptConfig.FromPreset(Preset);
+            }
+
+            if (!(ValidationFraction is >= 0 and < 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
+            }
+
+            foreach (var (name, value) in new[] { (nameof(TokensColumnName), TokensColumnName), (nameof(LossMaskColumnName), LossMaskColumnName),
+                (nameof(AdvantagesColumnName), AdvantagesColumnName), (nameof(LossColumnName), LossColumnName), (nameof(SupervisedTokensColumnName), SupervisedTokensColumnName) })
+            {
+                ArgumentException.ThrowIfNullOrEmpty(value, name);
+            }
+        }
     }
 }

@@ -133,11 +133,15 @@ public sealed class MaskedSftCatalog
         public LossMaskedSftTrainer LossMaskedSft(string preset = "tiny", int? steps = null, double? learningRate = null, int? batchSize = null, string? outputDirectory = null)
         {
             ArgumentNullException.ThrowIfNull(preset);
-            var options = new LossMaskedSftTrainer.Options { Preset = preset, OutputDirectory = outputDirectory };
-            options.Steps = steps ?? options.Steps;
-            options.LearningRate = learningRate ?? options.LearningRate;
-            options.BatchSize = batchSize ?? options.BatchSize;
-            return LossMaskedSft(options);
+            var defaults = new LossMaskedSftTrainer.Options();
+            return LossMaskedSft(defaults with
+            {
+                Preset = preset,
+                MaxSteps = steps ?? defaults.MaxSteps,
+                LearningRate = learningRate ?? defaults.LearningRate,
+                BatchSize = batchSize ?? defaults.BatchSize,
+                OutputDirectory = outputDirectory,
+            });
         }
 
         /// <summary>A loss-masked SFT trainer from full options.</summary>
