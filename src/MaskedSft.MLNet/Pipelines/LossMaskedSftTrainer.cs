@@ -80,6 +80,11 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
             using var dataset = EpisodeDataset.Open(path, EpisodeVerification.Structure);
             string? checkpoint = o.ResumeFrom is { } resume ? Trainer.ResolveCheckpoint(resume) : null;
             var config = checkpoint is not null ? CheckpointConfig(checkpoint) : ModelConfig(dataset);
+            if (checkpoint is not null)
+            {
+                o.Log?.WriteLine($"resuming from {checkpoint}");
+            }
+
             var model = new TinyGpt(config, o.Seed, o.Device ?? Device.Auto);
             try
             {
