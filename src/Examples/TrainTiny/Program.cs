@@ -10,6 +10,7 @@ using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
 using MaskedSft.MLNet.Doctor;
 using MaskedSft.Testing;
+using Microsoft.ML;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = JobOptions.Parse(args);
@@ -25,25 +26,28 @@ Directory.CreateDirectory(run);
 var corpus = SyntheticChatCorpus.Create(options.Seed);
 var dataPath = Path.Combine(run, "data");
 corpus.WriteDataset(dataPath, options.TrainEpisodes, options.ValidationEpisodes, overwrite: true);
-var context = new MaskedSftContext((ulong)options.Seed, Device.Cpu);
-using var data = context.Data.LoadEpisodes(dataPath);
-var stats = data.Dataset.ComputeStatistics();
+var mlContext = new MLContext(seed: options.Seed);
+var data = mlContext.MaskedSft().LoadEpisodes(dataPath);
+using var dataset = EpisodeDataset.Open(dataPath);
+var stats = dataset.ComputeStatistics();
 Console.WriteLine($"[1/4] data: {dataPath}");
-Console.WriteLine($"      {data.Dataset.Header.TrainEpisodeCount:N0} train + {data.Dataset.Header.ValidationEpisodeCount:N0} validation episodes, {data.Dataset.TokenCount:N0} tokens, " +
-                  $"{data.Dataset.Header.SupervisedTargetCount:N0} supervised targets ({(double)data.Dataset.Header.SupervisedTargetCount / data.Dataset.TokenCount:P0}), vocabulary {corpus.Vocabulary.Count}");
+Console.WriteLine($"      {dataset.Header.TrainEpisodeCount:N0} train + {dataset.Header.ValidationEpisodeCount:N0} validation episodes, {dataset.TokenCount:N0} tokens, " +
+                  $"{dataset.Header.SupervisedTargetCount:N0} supervised targets ({(double)dataset.Header.SupervisedTargetCount / dataset.TokenCount:P0}), vocabulary {corpus.Vocabulary.Count}");
 var sample = corpus.Generate(1, 1)[0];
 Console.WriteLine($"      example, [trained] tokens in brackets: {Report.Bracketed(corpus, sample)}");
 Console.WriteLine();
 
-// 2. Training through the estimator API, with progress.
-var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
+// 2. Training through the ML.NET estimator (mlContext.MaskedSft().Trainers.LossMaskedSft), with progress.
+var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(new LossMaskedSftTrainer.Options
 {
     Preset = "tiny",
-    MaxSteps = options.Steps,
+    Steps = options.Steps,
     BatchSize = options.BatchSize,
     LearningRate = 3e-3,
     WarmupSteps = options.Steps / 20,
     WeightDecay = 0.0,
+    Seed = (ulong)options.Seed,
+    Device = Device.Cpu,
     LogInterval = Math.Max(1, options.Steps / 20),
     EvalInterval = Math.Max(1, options.Steps / 4),
     EvalBatches = null,
@@ -52,23 +56,22 @@ var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
     OutputDirectory = run,
     HardExamples = new HardExampleTrackerOptions { Capacity = 20, LogInterval = Math.Max(1, options.Steps / 4) },
     HardExampleDecoder = corpus,
+    Log = new IndentedWriter("      "),
 });
-var config = trainer.ModelConfig(data.Dataset);
+var config = trainer.ModelConfig(dataset);
 Console.WriteLine($"[2/4] training: tiny GPT, {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize} ({config.ParameterCount:N0} parameters)");
 Console.WriteLine($"      {options.Steps} AdamW steps of {options.BatchSize} episodes, lr 3e-3 warmup + cosine, loss = masked token-mean cross-entropy");
-context.Log += (_, e) => Console.WriteLine("      " + e.Message);
 var trainWatch = Stopwatch.StartNew();
 using var model = trainer.Fit(data);
-var training = model.Training!;
-model.Save(Path.Combine(run, "model"));
+var training = model.TrainingResult!;
+model.SaveModel(Path.Combine(run, "model"));
 Console.WriteLine($"      trained in {trainWatch.Elapsed.TotalSeconds:F1} s");
 Console.WriteLine();
 
 // 3. What was learned: greedy answers to held-out chats, loss on trained vs masked tokens, the validation kit.
 Console.WriteLine("[3/4] evaluation on the validation episodes");
 var generation = Report.GreedyAnswers(model, corpus, options.ValidationEpisodes, options.Seed);
-var scores = model.Transform(data, DatasetSplit.Validation);
-var (assistantLoss, userLoss) = Report.LossByRole(data.Dataset, scores);
+var (assistantLoss, userLoss) = Report.LossByRole(mlContext, model, mlContext.MaskedSft().LoadEpisodes(dataPath, DatasetSplit.Validation));
 model.Model.Train(false);
 var kit = CheckSuite.Run(model.Model);
 foreach (var line in Report.Examples(generation, 3)) Console.WriteLine("      " + line);

@@ -6,6 +6,8 @@ using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Training;
 
+using Microsoft.ML;
+
 namespace MaskedSft.Examples.TrainTiny;
 
 /// <summary>Greedy answers to held-out questions.</summary>
@@ -28,7 +30,7 @@ internal static class Report
     }
 
     /// <summary>Greedy decoding of the assistant turn after each validation prompt (stops at the end token).</summary>
-    public static GenerationReport GreedyAnswers(MaskedSftModel model, SyntheticChatCorpus corpus, int count, int seed)
+    public static GenerationReport GreedyAnswers(CausalLmTransformer model, SyntheticChatCorpus corpus, int count, int seed)
     {
         var episodes = corpus.Generate(count, streamSeed: 2); // the validation stream written to the dataset
         int exact = 0, tokens = 0, correct = 0;
@@ -59,30 +61,35 @@ internal static class Report
         }
     }
 
-    /// <summary>Mean NLL of supervised (assistant) targets and of unsupervised (user/header) targets, from Transform's scores.</summary>
-    public static (double Assistant, double User) LossByRole(EpisodeDataset dataset, IReadOnlyList<EpisodeScore> scores)
+    /// <summary>
+    /// Mean NLL of supervised (assistant) targets and of unsupervised (user/header) targets, from the transformer's per-row
+    /// Loss and SupervisedTokens: once on the episodes, once with their loss mask inverted by an ML.NET CustomMapping.
+    /// </summary>
+    public static (double Assistant, double User) LossByRole(MLContext mlContext, CausalLmTransformer model, IDataView episodes)
     {
-        double a = 0, u = 0;
-        long na = 0, nu = 0;
-        foreach (var s in scores)
+        double TokenMean(IDataView data)
         {
-            var mask = dataset.GetEpisodeMask(s.EpisodeIndex);
-            for (var j = 0; j < s.TargetLogProbs.Length; j++)
-            {
-                if (mask[j + 1] == 1)
-                {
-                    a -= s.TargetLogProbs[j];
-                    na++;
-                }
-                else
-                {
-                    u -= s.TargetLogProbs[j];
-                    nu++;
-                }
-            }
+            var rows = mlContext.Data.CreateEnumerable<ScoredRow>(model.Transform(data), reuseRowObject: false).Where(r => r.SupervisedTokens > 0).ToList();
+            return rows.Sum(r => (double)r.Loss * r.SupervisedTokens) / Math.Max(1, rows.Sum(r => r.SupervisedTokens));
         }
 
-        return (a / Math.Max(na, 1), u / Math.Max(nu, 1));
+        var inverted = mlContext.Transforms.CustomMapping<MaskRow, MaskRow>((source, row) => row.LossMask = [.. (source.LossMask ?? []).Select(b => !b)], contractName: null)
+            .Fit(episodes).Transform(episodes);
+        return (TokenMean(episodes), TokenMean(inverted));
+    }
+
+    /// <summary>The loss mask of an episode (read and replaced by <see cref="LossByRole"/>).</summary>
+    public sealed class MaskRow
+    {
+        public bool[]? LossMask { get; set; }
+    }
+
+    /// <summary>The transformer's outputs.</summary>
+    public sealed class ScoredRow
+    {
+        public float Loss { get; set; }
+
+        public int SupervisedTokens { get; set; }
     }
 
     /// <summary>About ten evenly spaced points of the loss curve.</summary>
@@ -111,6 +118,6 @@ internal static class Report
             yield return $"checkpoints/{Path.GetFileName(path)}/  weights, optimizer moments, scheduler, RNG, loader and tracker state (step {step})";
         }
 
-        yield return "model/                the trained model (MaskedSftModel.Load, maskedsft validate --checkpoint)";
+        yield return "model/                the trained model's weights (TinyGpt.Load, maskedsft check --checkpoint)";
     }
 }

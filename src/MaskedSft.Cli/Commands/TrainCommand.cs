@@ -7,6 +7,7 @@ using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.Torch;
+using Microsoft.ML;
 
 namespace MaskedSft.Cli.Commands;
 
@@ -17,7 +18,7 @@ internal static class TrainCommand
     /// <returns>The command.</returns>
     public static Command Create()
     {
-        var defaults = new MaskedSftTrainer.Options(); // TrainerOptions' defaults (documented there) and the preset's
+        var defaults = new LossMaskedSftTrainer.Options(); // TrainerOptions' defaults (documented there) and the preset's
         var hardDefaults = defaults.HardExamples ?? new HardExampleTrackerOptions();
         var data = new Option<DirectoryInfo>("--data") { Description = "Episode dataset directory (see `maskedsft dataset info`).", Required = true };
         var preset = new Option<string>("--preset") { Description = "Model preset: tiny (2x64), small (3x128) or medium (6x384).", DefaultValueFactory = _ => defaults.Preset };
@@ -61,13 +62,13 @@ internal static class TrainCommand
             try
             {
                 var run = parseResult.GetValue(output)!.FullName;
-                var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
-                context.Log += (_, e) => stdout.WriteLine(e.Message);
-                using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
+                var dataPath = parseResult.GetValue(data)!.FullName;
+                var train = mlContext.MaskedSft().LoadEpisodes(dataPath);
                 var track = !parseResult.GetValue(noHard);
                 ITokenDecoder? decoder = null;
                 if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
-                var trainer = context.Trainers.MaskedSft(defaults with
+                var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
                     MaxSteps = parseResult.GetValue(steps),
@@ -80,16 +81,19 @@ internal static class TrainCommand
                     CheckpointInterval = parseResult.GetValue(checkpointInterval),
                     Loss = defaults.Loss with { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
                     UseLossMask = !parseResult.GetValue(noMask),
+                    Seed = parseResult.GetValue(seed),
+                    Device = ParseDevice(parseResult.GetValue(device)!),
                     OutputDirectory = run,
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
                     HardExampleDecoder = decoder,
+                    Log = stdout,
                 });
-                stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
-                using var model = trainer.Fit(train, cancellationToken: cancellationToken);
-                var result = model.Training!;
-                model.Save(Path.Combine(run, "model"));
+                stdout.WriteLine($"data: {train.DirectoryPath} ({train.Header.TrainEpisodeCount:N0} train / {train.Header.ValidationEpisodeCount:N0} validation episodes)");
+                using var model = trainer.Fit(train, null, cancellationToken);
+                var result = model.TrainingResult!;
+                model.SaveModel(Path.Combine(run, "model"));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4}{(result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : string.Empty)}, {result.Elapsed.TotalSeconds:F1} s"));
                 if (result.HardExamples is { } hard)

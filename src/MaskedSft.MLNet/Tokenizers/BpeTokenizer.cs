@@ -18,7 +18,7 @@ namespace MaskedSft.MLNet.Tokenizers;
 /// tokenizer.json's truncation and padding. <see cref="Decode"/> is the inverse of encoding for any valid Unicode text
 /// (after NFC for tokenizers that normalize).
 /// </remarks>
-public sealed class BpeTokenizer : ITokenDecoder
+public sealed class BpeTokenizer : ITokenDecoder, Templates.IChatTokenEncoder
 {
     /// <summary>Default number of pre-tokens kept in the word cache (per thread).</summary>
     public const int DefaultCacheCapacity = 65_536;
@@ -383,6 +383,9 @@ public sealed class BpeTokenizer : ITokenDecoder
         return (uint)id < (uint)_model.IdToToken.Length ? _model.IdToToken[id] : null;
     }
 
+    /// <inheritdoc/>
+    bool Templates.IChatTokenEncoder.HasAddedToken(string content) => FindAddedToken(content) is not null;
+
     /// <summary>True when <paramref name="id"/> is a special (control) token.</summary>
     /// <param name="id">Token id.</param>
     /// <returns>Whether the id is special.</returns>
@@ -400,6 +403,10 @@ public sealed class BpeTokenizer : ITokenDecoder
 
     /// <summary>The BPE model (for tests of the merge paths).</summary>
     internal BpeModel Model => _model;
+
+    /// <summary>Whether encoding may change the text before splitting it (NFC, or a prefix space), so that the ids can spell
+    /// another text than the input.</summary>
+    internal bool ChangesText => _normalizeNfc || _addPrefixSpace;
 
     /// <summary>
     /// The UTF-8 lengths of the pre-tokens of <paramref name="text"/>: normalizer and split regex only, added tokens not

@@ -1,11 +1,12 @@
-// The estimator API end to end: context, catalog, Fit with validation, Transform scores, Save/Load, resume through Options.
+// The trainer estimator end to end on an episode view: model fitted to the data, progress log, checkpoints, resume, overloads.
 using MaskedSft.MLNet.Data;
-using MaskedSft.MLNet.Losses;
+using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tests.Training;
 using MaskedSft.MLNet.Tests.Validation;
 using MaskedSft.Torch;
 using MaskedSft.MLNet.Training;
+using Microsoft.ML;
 
 namespace MaskedSft.MLNet.Tests.Pipelines;
 
@@ -30,96 +31,88 @@ public sealed class PipelineTests
     }
 
     [TestMethod]
-    public void Fit_Transform_SaveLoad_ScoresEpisodesAndRoundTrips()
+    public void Fit_EpisodeView_FitsTheModelToTheDataLogsAndCheckpoints()
     {
-        var context = new MaskedSftContext(seed: 3, Device.Cpu);
-        var log = new List<string>();
-        context.Log += (_, e) => log.Add(e.Message);
-        using var data = context.Data.LoadEpisodes(Path.Combine(s_fixture.Root, "data"));
+        var ml = new MLContext(seed: 3);
+        var data = ml.MaskedSft().LoadEpisodes(Path.Combine(s_fixture.Root, "data"));
         var run = s_fixture.NewDirectory("pipeline");
-        var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
+        var log = new LineLog();
+        var trainer = ml.MaskedSft().Trainers.LossMaskedSft(new LossMaskedSftTrainer.Options
         {
             Preset = "tiny", MaxSteps = 30, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, EvalInterval = 15, LogInterval = 10, OutputDirectory = run,
+            Seed = 3, Device = Device.Cpu, Log = log,
         });
-        var config = trainer.ModelConfig(data.Dataset);
-        Assert.AreEqual(s_fixture.Corpus.PaddedVocabSize, config.VocabSize, "vocabulary fitted to the data");
-        Assert.AreEqual(32, config.BlockSize, "block fitted to the longest episode (25 tokens -> 24 targets -> 32)");
-        Assert.AreEqual((2, 64), (config.Layers, config.EmbeddingSize));
+        using (var dataset = EpisodeDataset.Open(data.DirectoryPath))
+        {
+            var config = trainer.ModelConfig(dataset);
+            Assert.AreEqual(s_fixture.Corpus.PaddedVocabSize, config.VocabSize, "vocabulary fitted to the data");
+            Assert.AreEqual(32, config.BlockSize, "block fitted to the longest episode (25 tokens -> 24 targets -> 32)");
+            Assert.AreEqual((2, 64), (config.Layers, config.EmbeddingSize));
+        }
 
         using var model = trainer.Fit(data);
-        Assert.AreEqual(30, model.Training!.Step);
-        Assert.IsNotNull(model.Training.FinalValidationLoss);
-        Assert.IsTrue(log.Any(l => l.StartsWith("step 30/30", StringComparison.Ordinal)), "progress reaches the context log");
+        Assert.AreEqual(30, model.TrainingResult!.Step);
+        Assert.IsNotNull(model.TrainingResult.FinalValidationLoss);
+        Assert.IsTrue(log.Lines.Any(l => l.StartsWith("step 30/30", StringComparison.Ordinal)), "progress reaches the options' log");
         Assert.IsTrue(File.Exists(Path.Combine(run, "metrics.jsonl")));
         Assert.AreEqual(30, CheckpointStore.ListIn(Path.Combine(run, "checkpoints"))[^1].Step);
 
-        var scores = model.Transform(data);
-        Assert.AreEqual(112, scores.Count);
-        Assert.AreEqual(96, scores.Count(s => s.Split == DatasetSplit.Train));
-        var first = scores[0];
-        var episode = data.Dataset.GetEpisode(first.EpisodeIndex);
-        Assert.AreEqual(episode.Length - 1, first.TargetLogProbs.Length);
-        Assert.IsTrue(first.TargetLogProbs.All(v => v <= 0 && float.IsFinite(v)));
-        var mask = data.Dataset.GetEpisodeMask(first.EpisodeIndex);
-        Assert.AreEqual(mask.Skip(1).Count(m => m == 1), first.SupervisedTokens);
-        var expectedLoss = -Enumerable.Range(0, first.TargetLogProbs.Length).Where(j => mask[j + 1] == 1).Average(j => (double)first.TargetLogProbs[j]);
-        Assert.AreEqual(expectedLoss, first.MaskedLoss, 1e-5);
-        var validationMean = scores.Where(s => s.Split == DatasetSplit.Validation).Average(s => s.MaskedLoss);
-        Assert.AreEqual(model.Training.FinalValidationLoss!.Value, validationMean, 0.05, "per-episode mean close to the token-mean validation loss");
-
-        var saved = Path.Combine(run, "model");
-        model.Save(saved);
-        using var loaded = MaskedSftModel.Load(saved);
-        var again = loaded.Transform(data, DatasetSplit.Validation);
-        CollectionAssert.AreEqual(scores.Where(s => s.Split == DatasetSplit.Validation).Select(s => s.MaskedLoss).ToArray(), again.Select(s => s.MaskedLoss).ToArray());
-        StringAssert.Contains(File.ReadAllText(Path.Combine(saved, "model.json")), "\"format\": \"MaskedSft.Model\"");
+        model.SaveModel(Path.Combine(run, "model"));
+        using var reloaded = TinyGpt.Load(Path.Combine(run, "model", "model.safetensors"));
+        var weights = TrainingFixture.Weights(model.Model);
+        foreach (var (name, w) in TrainingFixture.Weights(reloaded)) CollectionAssert.AreEqual(weights[name], w, name);
     }
 
     [TestMethod]
     public void Fit_ResumeFrom_ContinuesTheRunToTheSameWeights()
     {
-        var context = new MaskedSftContext(seed: 4, Device.Cpu);
-        using var data = context.Data.LoadEpisodes(Path.Combine(s_fixture.Root, "data"));
-        MaskedSftTrainer.Options Options(string run, int steps, string? resume = null) => new()
+        var ml = new MLContext(seed: 4);
+        var data = ml.MaskedSft().LoadEpisodes(Path.Combine(s_fixture.Root, "data"));
+        LossMaskedSftTrainer.Options Options(string run, int steps, TextWriter? log = null, string? resume = null) => new()
         {
             Preset = "tiny", MaxSteps = 12, BatchSize = 4, EvalInterval = 0, LogInterval = 1, CheckpointInterval = steps, OutputDirectory = run, ResumeFrom = resume,
+            Seed = 4, Device = Device.Cpu, Log = log,
         };
 
         var straight = s_fixture.NewDirectory("straight");
-        using var a = context.Trainers.MaskedSft(Options(straight, 12)).Fit(data);
+        using var a = ml.MaskedSft().Trainers.LossMaskedSft(Options(straight, 12)).Fit(data);
 
         var split = s_fixture.NewDirectory("split");
         using var cts = new CancellationTokenSource();
-        var first = context.Trainers.MaskedSft(Options(split, 6));
-        using (var half = first.Fit(data, cancellationToken: CancelAt(context, cts, 6)))
+        var log = new LineLog(line => { if (line.StartsWith("step  6/", StringComparison.Ordinal)) cts.Cancel(); });
+        using (var half = ml.MaskedSft().Trainers.LossMaskedSft(Options(split, 6, log)).Fit(data, null, cts.Token))
         {
-            Assert.AreEqual(6, half.Training!.Step);
-            Assert.IsTrue(half.Training.Cancelled);
+            Assert.AreEqual(6, half.TrainingResult!.Step);
+            Assert.IsTrue(half.TrainingResult.Cancelled);
         }
 
-        using var b = context.Trainers.MaskedSft(Options(split, 12, resume: split)).Fit(data);
-        Assert.AreEqual(12, b.Training!.Step);
+        using var b = ml.MaskedSft().Trainers.LossMaskedSft(Options(split, 12, resume: split)).Fit(data);
+        Assert.AreEqual(12, b.TrainingResult!.Step);
         var wa = TrainingFixture.Weights(a.Model);
         foreach (var (name, w) in TrainingFixture.Weights(b.Model)) CollectionAssert.AreEqual(wa[name], w, name);
     }
 
     [TestMethod]
-    public void MaskedSft_SimpleOverload_SetsOptionsAndRejectsUnknownPreset()
+    public void LossMaskedSft_SimpleOverload_SetsOptionsAndRejectsUnknownPreset()
     {
-        var context = new MaskedSftContext(seed: 1, Device.Cpu);
-        var trainer = context.Trainers.MaskedSft("small", steps: 7, learningRate: 5e-4, batchSize: 3, aggregation: LossAggregation.SequenceMeanTokenSum);
-        Assert.AreEqual(("small", 7, 5e-4, 3), (trainer.TrainerOptions.Preset, trainer.TrainerOptions.MaxSteps, trainer.TrainerOptions.LearningRate, trainer.TrainerOptions.BatchSize));
-        Assert.AreEqual(LossAggregation.SequenceMeanTokenSum, trainer.TrainerOptions.Loss.Aggregation);
-        Assert.ThrowsExactly<ArgumentException>(() => context.Trainers.MaskedSft("huge"));
+        var ml = new MLContext(seed: 1);
+        var trainer = ml.MaskedSft().Trainers.LossMaskedSft("small", steps: 7, learningRate: 5e-4, batchSize: 3);
+        var o = trainer.TrainerOptions;
+        Assert.AreEqual(("small", 7, 7, 5e-4, 3), (o.Preset, o.Steps, o.MaxSteps, o.LearningRate, o.BatchSize));
+        var defaults = new TrainerOptions();
+        Assert.AreEqual((defaults.WarmupSteps, defaults.WeightDecay), (o.WarmupSteps, o.WeightDecay), "the rest are the engine's defaults");
+        Assert.ThrowsExactly<ArgumentException>(() => ml.MaskedSft().Trainers.LossMaskedSft("huge"));
     }
 
-    /// <summary>A token cancelled by the context log when the progress line of a step appears.</summary>
-    private static CancellationToken CancelAt(MaskedSftContext context, CancellationTokenSource cts, int step)
+    /// <summary>A log writer that keeps whole lines and can react to each.</summary>
+    private sealed class LineLog(Action<string>? onLine = null) : StringWriter(System.Globalization.CultureInfo.InvariantCulture)
     {
-        context.Log += (_, e) =>
+        public List<string> Lines { get; } = [];
+
+        public override void WriteLine(string? value)
         {
-            if (e.Message.StartsWith($"step {step,2}/", StringComparison.Ordinal)) cts.Cancel();
-        };
-        return cts.Token;
+            Lines.Add(value ?? string.Empty);
+            onLine?.Invoke(value ?? string.Empty);
+        }
     }
 }

@@ -8,7 +8,8 @@ namespace MaskedSft.MLNet.Tests.Tokenizers;
 [TestClass]
 public sealed class ParityTests
 {
-    private static readonly Lazy<string[]> Corpus = new(() =>
+    /// <summary>The strings of parity_corpus.json.</summary>
+    internal static readonly Lazy<string[]> Corpus = new(() =>
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(TestTokenizers.Fixture("parity_corpus.json")));
         return [.. doc.RootElement.GetProperty("strings").EnumerateArray().Select(e => e.GetString()!)];
@@ -123,7 +124,8 @@ public sealed class ParityTests
         return (ids, decoded);
     }
 
-    private static int[][] ReferenceField(string name, string field)
+    /// <summary>A per-string field of parity_ids.json (ids, piece_bytes) for one tokenizer, checked against the corpus hash.</summary>
+    internal static int[][] ReferenceField(string name, string field)
     {
         string path = TestTokenizers.Fixture("parity_ids.json");
         if (!File.Exists(path))

@@ -26,7 +26,7 @@ public sealed class TrainerOptionsTests
     public void EstimatorOptions_InheritEveryTrainingDefault()
     {
         var trainer = new TrainerOptions();
-        TrainerOptions estimator = new MaskedSftTrainer.Options();
+        TrainerOptions estimator = new LossMaskedSftTrainer.Options();
         foreach (var property in typeof(TrainerOptions).GetProperties().Where(p => p.GetIndexParameters().Length == 0))
         {
             Assert.AreEqual(property.GetValue(trainer), property.GetValue(estimator), property.Name);

@@ -345,12 +345,12 @@ public sealed class ChatTemplate
     /// <param name="tokenizer">The tokenizer.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokenizer"/> is null.</exception>
     /// <exception cref="ChatTemplateException">A required token is missing.</exception>
-    public void Validate(BpeTokenizer tokenizer)
+    public void Validate(IChatTokenEncoder tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         foreach (string token in RequiredTokens)
         {
-            if (tokenizer.FindAddedToken(token) is null)
+            if (!tokenizer.HasAddedToken(token))
             {
                 throw new ChatTemplateException($"The chat template '{Name}' needs the token '{token}', which the tokenizer '{tokenizer.Name}' "
                     + "does not have as an added token, so it would be split into ordinary text. Use the template made for this tokenizer "
@@ -367,7 +367,7 @@ public sealed class ChatTemplate
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> or <paramref name="tokenizer"/> is null, or a message is.</exception>
     /// <exception cref="ChatTemplateException">A message has a role the template does not know, reasoning the template does not
     /// render, or the tokenizer lacks a required token.</exception>
-    public ChatRendering Render(IReadOnlyList<ChatMessage> messages, BpeTokenizer tokenizer, ChatRenderOptions? options = null)
+    public ChatRendering Render(IReadOnlyList<ChatMessage> messages, IChatTokenEncoder tokenizer, ChatRenderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(tokenizer);
