@@ -7,6 +7,7 @@ using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 
 namespace MaskedSft.Cli.Commands;
 
@@ -39,6 +40,11 @@ internal static class TrainCommand
         var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off (no hard_examples.jsonl, no report section)." };
         var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => hardDefaults.Capacity };
         var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => hardDefaults.LogInterval };
+        var distTimeout = new Option<double>("--dist-timeout") { Description = "Under `maskedsft launch` (WORLD_SIZE > 1): seconds the rendezvous and each collective may wait for the other ranks.", DefaultValueFactory = _ => 600 };
+        distTimeout.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--dist-timeout must be a positive number of seconds.");
+        });
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
         foreach (var positive in new[] { hardBuffer, hardInterval })
         {
@@ -49,7 +55,7 @@ internal static class TrainCommand
         }
 
         var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer })
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout })
         {
             command.Options.Add(o);
         }
@@ -61,7 +67,11 @@ internal static class TrainCommand
             try
             {
                 var run = parseResult.GetValue(output)!.FullName;
-                var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
+                var deviceChoice = ParseDevice(parseResult.GetValue(device)!);
+                using var group = JoinLaunchedGroup(deviceChoice, TimeSpan.FromSeconds(parseResult.GetValue(distTimeout)));
+                if (group is not null) deviceChoice = group.Device;
+                var main = group?.IsMain ?? true;
+                var context = new MaskedSftContext(parseResult.GetValue(seed), deviceChoice);
                 context.Log += (_, e) => stdout.WriteLine(e.Message);
                 using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
                 var track = !parseResult.GetValue(noHard);
@@ -85,10 +95,18 @@ internal static class TrainCommand
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
                     HardExampleDecoder = decoder,
+                    ProcessGroup = group,
                 });
+                if (group is not null) stdout.WriteLine($"data parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}, {group.Device}); global batch {group.WorldSize * parseResult.GetValue(batch)} rows per micro-batch");
                 stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
                 using var model = trainer.Fit(train, cancellationToken: cancellationToken);
                 var result = model.Training!;
+                if (!main)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4} (rank 0 writes the run directory)"));
+                    return Task.FromResult(result.Cancelled ? 130 : 0);
+                }
+
                 model.Save(Path.Combine(run, "model"));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4}{(result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : string.Empty)}, {result.Elapsed.TotalSeconds:F1} s"));
@@ -102,13 +120,22 @@ internal static class TrainCommand
                 stdout.WriteLine($"run directory: {run} (metrics.jsonl, {(result.HardExamples is null ? string.Empty : "hard_examples.jsonl, ")}report.md, checkpoints/, model/)");
                 return Task.FromResult(result.Cancelled ? 130 : 0);
             }
-            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException)
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException or DistributedException or InvalidOperationException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);
             }
         });
         return command;
+    }
+
+    /// <summary>The process group `maskedsft launch` (or torchrun) describes when WORLD_SIZE &gt; 1: Gloo on the CPU, NCCL on
+    /// cuda:LOCAL_RANK when the device is CUDA; null for a single process.</summary>
+    private static ProcessGroup? JoinLaunchedGroup(Device device, TimeSpan timeout)
+    {
+        if (!TorchrunEnvironment.IsPresent) return null;
+        var options = TorchrunEnvironment.ReadOptions(device.IsCuda ? DistributedBackend.Nccl : DistributedBackend.Gloo, timeout);
+        return options.WorldSize > 1 ? ProcessGroup.Create(options) : null;
     }
 
     private static Device ParseDevice(string text) => text.Trim().ToLowerInvariant() == "auto" ? Device.Auto : Device.Parse(text);
