@@ -131,6 +131,10 @@ public sealed class Trainer : IDisposable
     /// <summary>Completed optimizer steps.</summary>
     public long Step => _engine.Step;
 
+    /// <summary>Time spent in the data-parallel gradient and statistics all-reduces since this trainer was created (see
+    /// <see cref="TrainingEngine{TBatch}.CollectiveTime"/>); zero without a process group.</summary>
+    public TimeSpan CollectiveTime => _engine.CollectiveTime;
+
     /// <summary>True when this process writes the run's files: always without a process group, rank 0 with one.</summary>
     public bool IsMain => _group?.IsMain ?? true;
 
@@ -167,6 +171,7 @@ public sealed class Trainer : IDisposable
         var progress = _log is null ? null : new ProgressPrinter(_log);
         EnsureOutput();
         var startStep = Step;
+        var collectiveAtStart = CollectiveTime;
         string? lastCheckpoint = null;
         long lastCheckpointStep = -1;
         var cancelled = false;
@@ -215,6 +220,13 @@ public sealed class Trainer : IDisposable
         {
             lastCheckpoint = SaveCheckpoint();
             _log?.WriteLine($"cancelled at step {Step}; checkpoint {lastCheckpoint}");
+        }
+
+        if (_group is not null && Step > startStep)
+        {
+            var collective = CollectiveTime - collectiveAtStart;
+            _log?.WriteLine(System.FormattableString.Invariant(
+                $"data parallel (rank {_group.Rank} of {_group.WorldSize}): {collective.TotalMilliseconds / (Step - startStep):F2} ms per step in the gradient and statistics all-reduces, {100 * collective.TotalSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9):F1}% of the run's {watch.Elapsed.TotalSeconds:F1} s"));
         }
 
         var finalLoss = _lastMetrics?.Loss ?? double.NaN;

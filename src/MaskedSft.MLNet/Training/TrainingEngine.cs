@@ -85,6 +85,11 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <summary>Completed optimizer steps.</summary>
     public long Step { get; private set; }
 
+    /// <summary>Time this engine spent in the per-step collectives of data-parallel training (the gradient all-reduce and
+    /// the statistics' all-reduces, including any wait for a slower rank; the objective's count all-reduce is not in it);
+    /// zero without a process group.</summary>
+    public TimeSpan CollectiveTime { get; private set; }
+
     /// <summary>The objective.</summary>
     public ITrainingObjective<TBatch> Objective => _objective;
 
@@ -121,7 +126,12 @@ public sealed class TrainingEngine<TBatch> : IDisposable
             positions += output.Positions;
         }
 
-        if (_group is not null) (loss, correct, maxRow, positions) = ReduceAcrossRanks(_group, loss, correct, maxRow, positions);
+        if (_group is not null)
+        {
+            var started = Stopwatch.GetTimestamp();
+            (loss, correct, maxRow, positions) = ReduceAcrossRanks(_group, loss, correct, maxRow, positions);
+            CollectiveTime += Stopwatch.GetElapsedTime(started);
+        }
         var gradNorm = TorchOps.ClipGradNorm(_parameters, _clip);
         Optimizer.Step();
         Step++;

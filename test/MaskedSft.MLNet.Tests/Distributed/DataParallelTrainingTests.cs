@@ -141,6 +141,8 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
         Assert.AreEqual(0, exit, error + output);
         StringAssert.Contains(output, "[rank 0] data parallel: rank 0 of 2 (Gloo, cpu); global batch 8 rows");
         StringAssert.Contains(output, "[rank 1] done: step 6/6");
+        StringAssert.Contains(output, "[rank 0] data parallel (rank 0 of 2): ");
+        StringAssert.Contains(output, " ms per step in the gradient and statistics all-reduces");
         s_twoRankRun = run;
         return run;
     }
