@@ -1,4 +1,4 @@
-// `maskedsft train --data DIR --preset tiny|small --steps N --out RUN [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT.
+// `maskedsft train --data DIR --out RUN [--model HF_DIR [--lora-rank R ...]] [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT or a model folder.
 using System.CommandLine;
 using System.Globalization;
 using MaskedSft.MLNet.Data;
@@ -48,11 +48,14 @@ internal static class TrainCommand
             });
         }
 
-        var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
+        var pretrained = new PretrainedTrainArguments();
+        var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
         foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer })
         {
             command.Options.Add(o);
         }
+
+        pretrained.AddTo(command);
 
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -61,13 +64,8 @@ internal static class TrainCommand
             try
             {
                 var run = parseResult.GetValue(output)!.FullName;
-                var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
-                context.Log += (_, e) => stdout.WriteLine(e.Message);
-                using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
                 var track = !parseResult.GetValue(noHard);
-                ITokenDecoder? decoder = null;
-                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
-                var trainer = context.Trainers.MaskedSft(defaults with
+                var options = defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
                     MaxSteps = parseResult.GetValue(steps),
@@ -84,8 +82,20 @@ internal static class TrainCommand
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
-                    HardExampleDecoder = decoder,
-                });
+                };
+                if (parseResult.GetValue(pretrained.Model) is not null)
+                {
+                    TorchOps.ManualSeed(parseResult.GetValue(seed));
+                    return Task.FromResult(pretrained.Run(parseResult, parseResult.GetValue(data)!.FullName, options with { Seed = parseResult.GetValue(seed) },
+                        ParseDevice(parseResult.GetValue(device)!), options.ResumeFrom, stdout, stderr, cancellationToken));
+                }
+
+                var context = new MaskedSftContext(parseResult.GetValue(seed), ParseDevice(parseResult.GetValue(device)!));
+                context.Log += (_, e) => stdout.WriteLine(e.Message);
+                using var train = context.Data.LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                ITokenDecoder? decoder = null;
+                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
+                var trainer = context.Trainers.MaskedSft(options with { HardExampleDecoder = decoder });
                 stdout.WriteLine($"data: {train.Path} ({train.Dataset.Header.TrainEpisodeCount:N0} train / {train.Dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
                 using var model = trainer.Fit(train, cancellationToken: cancellationToken);
                 var result = model.Training!;
@@ -102,7 +112,8 @@ internal static class TrainCommand
                 stdout.WriteLine($"run directory: {run} (metrics.jsonl, {(result.HardExamples is null ? string.Empty : "hard_examples.jsonl, ")}report.md, checkpoints/, model/)");
                 return Task.FromResult(result.Cancelled ? 130 : 0);
             }
-            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException)
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException
+                or FormatException or MaskedSft.MLNet.Models.Pretrained.ModelConfigException or NotSupportedException or MaskedSft.Torch.Safetensors.SafetensorsFormatException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);
