@@ -31,7 +31,7 @@ public sealed class LoraTrainingTests
         using var optimizer = new AdamW(lora.NamedParameters(), learningRate: 1e-2, weightDecay: 0.0);
 
         using var pool = Episodes(64, seed: 13);
-        TrainAndAssertLossFalls(optimizer, pool, steps: 30, (x, y, mask) => model.ForwardLoss(x, y, mask).Loss);   // the masked-only head
+        TrainAndAssertLossFalls(optimizer, pool, steps: 30, (x, y, mask) => ModelLoss.Masked(model, x, y, mask));   // the masked-only head
 
         // Greedy continuation of fresh prompts gives the response token.
         model.Eval();
@@ -174,7 +174,7 @@ public sealed class LoraTrainingTests
             var steps = TorchOps.Arange(16).Unsqueeze(0);                                                   // (1, 16)
             var sequence = Bigram(first, steps);                                                            // (B, 16)
             optimizer.ZeroGrad();
-            using var output = model.ForwardLoss(sequence.Narrow(1, 0, 15), sequence.Narrow(1, 1, 15), TorchOps.Ones([16, 15]));
+            using var output = ModelLoss.Output(model, sequence.Narrow(1, 0, 15), sequence.Narrow(1, 1, 15), TorchOps.Ones([16, 15]));
             output.Loss.Backward();
             optimizer.Step();
         }
