@@ -137,7 +137,7 @@ public sealed class PretrainedFineTuneTests
         using var dataset = EpisodeDataset.Open(FineTuneFixture.Prepare(temp, folder, count: 16));
         using var model = PretrainedCausalLm.Load(folder);
         var before = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
-        using (var trainer = new Trainer(model, dataset, Options(2, temp.Combine("run")) with { LearningRate = 1e-3 }))
+        using (var trainer = new Trainer(model, dataset, Options(2, temp.Combine("run")) with { LearningRate = 1e-3, MinLearningRate = null }))
         {
             trainer.Run();
         }
