@@ -15,7 +15,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string Arg(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 var modelDir = Path.GetFullPath(Arg("--model", Path.Combine(AppContext.BaseDirectory, "qwen2")));
 var chats = Path.GetFullPath(Arg("--chats", Path.Combine(AppContext.BaseDirectory, "chats.jsonl")));
-var steps = int.Parse(Arg("--steps", "30"), CultureInfo.InvariantCulture);
+var steps = int.Parse(Arg("--steps", "15"), CultureInfo.InvariantCulture);
 var run = Path.GetFullPath(Arg("--out", Path.Combine(Path.GetTempPath(), "maskedsft-lora-example")));
 
 // 1. The model folder's tokenizer and chat template turn the chats into an episode dataset (assistant tokens supervised).
@@ -35,12 +35,12 @@ Console.WriteLine($"model: {model.BaseModel.Architecture}, LoRA r=8 on {model.Ad
 using (var dataset = EpisodeDataset.Open(data))
 using (var trainer = new Trainer(model, dataset, new TrainerOptions
 {
-    MaxSteps = steps, BatchSize = 8, BlockSize = 64, LearningRate = 5e-3, WarmupSteps = 2, WeightDecay = 0.0, LogInterval = 5,
+    MaxSteps = steps, BatchSize = 8, BlockSize = 64, LearningRate = 5e-3, WarmupSteps = 2, WeightDecay = 0.0, LogInterval = 3,
     EvalInterval = 0, CheckpointInterval = 0, HardExamples = null, OutputDirectory = Path.Combine(run, "train"),
 }, Console.Out))
 {
     var result = trainer.Run();
-    Console.WriteLine($"trained {result.Step} steps: loss {result.Metrics[0].Loss:F3} -> {result.FinalLoss:F3} in {result.Elapsed.TotalSeconds:F1} s");
+    Console.WriteLine($"trained {result.Step} steps: masked loss {result.Metrics[0].Loss:F3} (step {result.Metrics[0].Step}) -> {result.FinalLoss:F3} in {result.Elapsed.TotalSeconds:F1} s");
 }
 
 // 3. Save the peft adapter (PeftModel.from_pretrained(base, dir) loads it) and generate with and without it.

@@ -89,7 +89,7 @@ internal sealed class PretrainedTrainArguments
                     Rank = r,
                     Alpha = parseResult.GetValue(LoraAlpha) ?? 2.0 * r,
                     Dropout = parseResult.GetValue(LoraDropout),
-                    BaseModelNameOrPath = Path.GetFullPath(folder),
+                    BaseModelNameOrPath = folder,
                 };
                 trained = LoraCausalLm.Create(model, config, options.Seed);
             }
