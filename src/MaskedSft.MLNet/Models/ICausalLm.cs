@@ -66,7 +66,7 @@ public interface ICausalLm : ILogitsModel, IDisposable
     /// <param name="directory">The folder.</param>
     /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
     /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A parameter is missing or has another shape or dtype.</exception>
-    void LoadWeights(string directory)
+    void LoadSavedWeights(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         CausalLmWeights.LoadInto(this, Path.Combine(directory, "model.safetensors"));

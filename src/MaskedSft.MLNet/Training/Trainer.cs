@@ -320,7 +320,7 @@ public sealed class Trainer : IDisposable
             _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
         try
         {
-            Model.LoadWeights(folder);
+            Model.LoadSavedWeights(folder);
         }
         catch (SafetensorsTensorException e)
         {

@@ -156,4 +156,17 @@ public sealed class PretrainedFineTuneTests
         var actual = SequenceLogProbs.Compute(loaded, sequences);
         for (var i = 0; i < sequences.Length; i++) CollectionAssert.AreEqual(expected[i], actual[i], $"sequence {i}");
     }
+
+    [TestMethod]
+    public void LoadSavedWeights_ShardedSave_RestoresEveryParameter()
+    {
+        using var temp = new TempDirectory();
+        using var model = PretrainedCausalLm.Load(HfModelFixtures.Folder("llama-gqa-sharded"));
+        PretrainedModelWriter.Save(model, temp.Path, maxShardBytes: 64 * 1024);
+        Assert.IsTrue(File.Exists(Path.Combine(temp.Path, "model.safetensors.index.json")), "the save is sharded");
+        using var fresh = PretrainedCausalLm.Create(model.Config, seed: 99);
+        ((ICausalLm)fresh).LoadSavedWeights(temp.Path);                       // what Trainer.LoadCheckpoint calls
+        var expected = TrainingFixture.Weights(model);
+        foreach (var (name, values) in TrainingFixture.Weights(fresh)) CollectionAssert.AreEqual(expected[name], values, name);
+    }
 }

@@ -86,7 +86,7 @@ public sealed class PretrainedTrainCommandTests
 
         // The in-memory model at the end of the run is the final checkpoint's weights (the trainer checkpoints the last step).
         using var fromCheckpoint = PretrainedCausalLm.Load(folder);
-        ((MaskedSft.MLNet.Models.ICausalLm)fromCheckpoint).LoadWeights(MaskedSft.MLNet.Training.Trainer.ResolveCheckpoint(run));
+        ((MaskedSft.MLNet.Models.ICausalLm)fromCheckpoint).LoadSavedWeights(MaskedSft.MLNet.Training.Trainer.ResolveCheckpoint(run));
         using var loaded = PretrainedModelLoader.Load(saved);
         var expected = SequenceLogProbs.Compute(fromCheckpoint, Sequences);
         var actual = SequenceLogProbs.Compute(loaded, Sequences);

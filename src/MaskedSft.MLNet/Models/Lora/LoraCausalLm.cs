@@ -10,7 +10,7 @@ namespace MaskedSft.MLNet.Models.Lora;
 /// <see cref="Training.Trainer"/>: the forward pass is the base model's (whose Linear layers run the adapters),
 /// <see cref="NamedParameters"/> and <see cref="TrainableParameters"/> are the adapters only (so only they reach the
 /// optimizer, are clipped and are checkpointed), <see cref="Save"/> writes a peft adapter folder and
-/// <see cref="LoadWeights"/> reads one back into the attached adapters (the trainer's exact resume).
+/// <see cref="LoadSavedWeights"/> reads one back into the attached adapters (the trainer's exact resume).
 /// <para>It owns both the base model and the adapters: disposing it detaches the adapters and disposes the base model.
 /// Generation works through <see cref="IKvCacheCausalLm"/> when the base model decodes with a KV cache.</para>
 /// </summary>
@@ -145,7 +145,7 @@ public sealed class LoraCausalLm : IKvCacheCausalLm
     /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
     /// <exception cref="FileNotFoundException">adapter_model.safetensors is missing.</exception>
     /// <exception cref="InvalidDataException">A tensor is missing or mis-shaped.</exception>
-    public void LoadWeights(string directory)
+    public void LoadSavedWeights(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var path = Path.Combine(directory, PeftAdapterWeights.FileName);
