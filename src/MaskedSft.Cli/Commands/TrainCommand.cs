@@ -1,4 +1,4 @@
-// `maskedsft train --data DIR --preset tiny|small --steps N --out RUN [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT.
+// `maskedsft train --data DIR --out RUN [--model HF_DIR [--lora-rank R ...]] [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT or a model folder.
 using System.CommandLine;
 using System.Globalization;
 using MaskedSft.MLNet.Data;
@@ -55,11 +55,14 @@ internal static class TrainCommand
             });
         }
 
-        var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
+        var pretrained = new PretrainedTrainArguments();
+        var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
         foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout })
         {
             command.Options.Add(o);
         }
+
+        pretrained.AddTo(command);
 
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -72,13 +75,8 @@ internal static class TrainCommand
                 using var group = JoinLaunchedGroup(deviceChoice, TimeSpan.FromSeconds(parseResult.GetValue(distTimeout)));
                 if (group is not null) deviceChoice = group.Device;
                 var main = group?.IsMain ?? true;
-                var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
-                var dataPath = parseResult.GetValue(data)!.FullName;
-                var train = mlContext.MaskedSft().LoadEpisodes(dataPath);
                 var track = !parseResult.GetValue(noHard);
-                ITokenDecoder? decoder = null;
-                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
-                var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(defaults with
+                var options = defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
                     MaxSteps = parseResult.GetValue(steps),
@@ -97,10 +95,21 @@ internal static class TrainCommand
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
-                    HardExampleDecoder = decoder,
                     Log = stdout,
                     ProcessGroup = group,
-                });
+                };
+                if (parseResult.GetValue(pretrained.Model) is not null)
+                {
+                    TorchOps.ManualSeed(parseResult.GetValue(seed));
+                    return Task.FromResult(pretrained.Run(parseResult, parseResult.GetValue(data)!.FullName, options with { Seed = parseResult.GetValue(seed) },
+                        deviceChoice, options.ResumeFrom, stdout, stderr, cancellationToken));
+                }
+
+                var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
+                var train = mlContext.MaskedSft().LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                ITokenDecoder? decoder = null;
+                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
+                var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(options with { HardExampleDecoder = decoder });
                 if (group is not null) stdout.WriteLine($"data parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}, {group.Device}); global batch {group.WorldSize * parseResult.GetValue(batch)} rows per micro-batch");
                 stdout.WriteLine($"data: {train.DirectoryPath} ({train.Header.TrainEpisodeCount:N0} train / {train.Header.ValidationEpisodeCount:N0} validation episodes)");
                 using var model = trainer.Fit(train, null, cancellationToken);
@@ -124,7 +133,9 @@ internal static class TrainCommand
                 stdout.WriteLine($"run directory: {run} (metrics.jsonl, {(result.HardExamples is null ? string.Empty : "hard_examples.jsonl, ")}report.md, checkpoints/, model/)");
                 return Task.FromResult(result.Cancelled ? 130 : 0);
             }
-            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException or DistributedException or InvalidOperationException)
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException
+                or DistributedException or InvalidOperationException
+                or FormatException or MaskedSft.MLNet.Models.Pretrained.ModelConfigException or NotSupportedException or MaskedSft.Torch.Safetensors.SafetensorsFormatException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);

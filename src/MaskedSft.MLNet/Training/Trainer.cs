@@ -358,7 +358,7 @@ public sealed class Trainer : IDisposable
             _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
         try
         {
-            CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
+            Model.LoadSavedWeights(folder);
         }
         catch (SafetensorsTensorException e)
         {
