@@ -54,7 +54,7 @@ var trainer = context.Trainers.MaskedSft(new MaskedSftTrainer.Options
     HardExampleDecoder = corpus,
 });
 var config = trainer.ModelConfig(data.Dataset);
-Console.WriteLine($"[2/4] training: tiny GPT, {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize} ({config.ParameterCount:N0} parameters)");
+Console.WriteLine($"[2/4] training: tiny GPT, {config.Describe()}");
 Console.WriteLine($"      {options.Steps} AdamW steps of {options.BatchSize} episodes, lr 3e-3 warmup + cosine, loss = masked token-mean cross-entropy");
 context.Log += (_, e) => Console.WriteLine("      " + e.Message);
 var trainWatch = Stopwatch.StartNew();

@@ -62,7 +62,7 @@ public sealed class MaskedSftTrainer
         var model = new TinyGpt(config, _context.Seed, _context.Device);
         try
         {
-            _context.Write($"model: {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize}, {model.ParameterCount:N0} parameters, {model.Device}");
+            _context.Write($"model: {config.Describe()}, {model.Device}");
             var options = o with { Seed = _context.Seed, Device = _context.Device, HardExampleDecoder = HardExampleDecoder(train.Dataset) };
             using var trainer = new Trainer(model, train.Dataset, options, _context.LogWriter, validation?.Dataset);
             if (checkpoint is not null) trainer.LoadCheckpoint(checkpoint);
