@@ -41,6 +41,21 @@ public abstract class Module : IDisposable
     /// <returns>(name, module) pairs.</returns>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _modules.Select(m => (m.Key, m.Value));
 
+    /// <summary>This module (named "") and every submodule with its dotted path ("transformer.h.0.attn"), depth first in
+    /// registration order, as PyTorch's <c>named_modules</c> (the names LoRA's target_modules match).</summary>
+    /// <returns>(path, module) pairs.</returns>
+    public IEnumerable<(string Name, Module Module)> NamedModules()
+    {
+        yield return (string.Empty, this);
+        foreach (var (prefix, module) in _modules)
+        {
+            foreach (var (name, m) in module.NamedModules())
+            {
+                yield return (name.Length == 0 ? prefix : $"{prefix}.{name}", m);
+            }
+        }
+    }
+
     /// <summary>Sets training mode on this module and every submodule (dropout is active only in training).</summary>
     /// <param name="training">True for training, false for evaluation.</param>
     /// <returns>This module.</returns>

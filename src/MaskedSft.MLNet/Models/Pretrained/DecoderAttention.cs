@@ -23,10 +23,10 @@ internal sealed class DecoderAttention : Module
         _headDim = config.HeadDim;
         _scale = Math.Pow(_headDim, -0.5);
         long c = config.HiddenSize, q = (long)_heads * _headDim, kv = (long)_kvHeads * _headDim;
-        Query = RegisterModule("q_proj", new AdaptableLinear(c, q, config.HasQkvBias, dtype, device));
-        Key = RegisterModule("k_proj", new AdaptableLinear(c, kv, config.HasQkvBias, dtype, device));
-        Value = RegisterModule("v_proj", new AdaptableLinear(c, kv, config.HasQkvBias, dtype, device));
-        Output = RegisterModule("o_proj", new AdaptableLinear(q, c, config.HasOutputBias, dtype, device));
+        Query = RegisterModule("q_proj", Linear.Uninitialized(c, q, config.HasQkvBias, dtype, device));
+        Key = RegisterModule("k_proj", Linear.Uninitialized(c, kv, config.HasQkvBias, dtype, device));
+        Value = RegisterModule("v_proj", Linear.Uninitialized(c, kv, config.HasQkvBias, dtype, device));
+        Output = RegisterModule("o_proj", Linear.Uninitialized(q, c, config.HasOutputBias, dtype, device));
         if (config.HasQkNorm)
         {
             QueryNorm = RegisterModule("q_norm", new RMSNorm(_headDim, config.RmsNormEps, dtype, device));
@@ -34,13 +34,13 @@ internal sealed class DecoderAttention : Module
         }
     }
 
-    public AdaptableLinear Query { get; }
+    public Linear Query { get; }
 
-    public AdaptableLinear Key { get; }
+    public Linear Key { get; }
 
-    public AdaptableLinear Value { get; }
+    public Linear Value { get; }
 
-    public AdaptableLinear Output { get; }
+    public Linear Output { get; }
 
     public RMSNorm? QueryNorm { get; }
 

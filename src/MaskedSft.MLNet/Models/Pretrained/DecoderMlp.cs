@@ -10,16 +10,16 @@ internal sealed class DecoderMlp : Module
     public DecoderMlp(PretrainedLmConfig config, ScalarType dtype, Device device)
     {
         var bias = config.HasMlpBias;
-        Gate = RegisterModule("gate_proj", new AdaptableLinear(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
-        Up = RegisterModule("up_proj", new AdaptableLinear(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
-        Down = RegisterModule("down_proj", new AdaptableLinear(config.IntermediateSize, config.HiddenSize, bias, dtype, device));
+        Gate = RegisterModule("gate_proj", Linear.Uninitialized(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
+        Up = RegisterModule("up_proj", Linear.Uninitialized(config.HiddenSize, config.IntermediateSize, bias, dtype, device));
+        Down = RegisterModule("down_proj", Linear.Uninitialized(config.IntermediateSize, config.HiddenSize, bias, dtype, device));
     }
 
-    public AdaptableLinear Gate { get; }
+    public Linear Gate { get; }
 
-    public AdaptableLinear Up { get; }
+    public Linear Up { get; }
 
-    public AdaptableLinear Down { get; }
+    public Linear Down { get; }
 
     /// <summary>x (B, T, C) → (B, T, C).</summary>
     public Tensor Forward(Tensor x) => Down.Forward(Gate.Forward(x).Silu().Mul(Up.Forward(x)));

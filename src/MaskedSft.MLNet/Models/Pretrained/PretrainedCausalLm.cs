@@ -16,7 +16,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
     private readonly Embedding _embed;             // (V, C)
     private readonly DecoderLayer[] _layers;
     private readonly RMSNorm _norm;
-    private readonly AdaptableLinear? _head;        // (V, C), null when tied
+    private readonly Linear? _head;        // (V, C), null when tied
     private readonly RotaryEmbedding _rotary;
     private CheckpointedFunction[]? _checkpoints;
 
@@ -38,7 +38,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         }
 
         _norm = model.Add("norm", new RMSNorm(config.HiddenSize, config.RmsNormEps, dtype, device));
-        if (!config.TieWordEmbeddings) _head = RegisterModule("lm_head", new AdaptableLinear(config.HiddenSize, config.VocabSize, false, dtype, device));
+        if (!config.TieWordEmbeddings) _head = RegisterModule("lm_head", Linear.Uninitialized(config.HiddenSize, config.VocabSize, false, dtype, device));
         _rotary = new RotaryEmbedding(config.Rope, config.HeadDim);
     }
 
@@ -111,28 +111,6 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
     /// <exception cref="ModelConfigException">The config is invalid or unsupported.</exception>
     /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A tensor is missing, mis-shaped, or (when rejected) unexpected.</exception>
     public static PretrainedCausalLm Load(string directory, PretrainedModelOptions? options = null) => PretrainedModelLoader.Load(directory, options);
-
-    /// <summary>The projections adapters can hook into, with their Hugging Face module names
-    /// (<c>model.layers.0.self_attn.q_proj</c>, ..., <c>model.layers.N.mlp.down_proj</c>; <c>lm_head</c> when untied).</summary>
-    /// <returns>(name, projection) pairs in layer order.</returns>
-    public IEnumerable<(string Name, AdaptableLinear Linear)> AdaptableLinears()
-    {
-        for (var i = 0; i < _layers.Length; i++)
-        {
-            var prefix = $"model.layers.{i}";
-            var a = _layers[i].Attention;
-            var m = _layers[i].Mlp;
-            yield return ($"{prefix}.self_attn.q_proj", a.Query);
-            yield return ($"{prefix}.self_attn.k_proj", a.Key);
-            yield return ($"{prefix}.self_attn.v_proj", a.Value);
-            yield return ($"{prefix}.self_attn.o_proj", a.Output);
-            yield return ($"{prefix}.mlp.gate_proj", m.Gate);
-            yield return ($"{prefix}.mlp.up_proj", m.Up);
-            yield return ($"{prefix}.mlp.down_proj", m.Down);
-        }
-
-        if (_head is not null) yield return ("lm_head", _head);
-    }
 
     /// <inheritdoc />
     public IEnumerable<Parameter> TrainableParameters() => Parameters().Where(p => p.RequiresGrad);
@@ -252,7 +230,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         for (var i = 0; i < _layers.Length; i++)
         {
             x = checkpoint
-                ? Checkpoints()[i].Apply(x, cos, sin, mask)
+                ? (mask is null ? Checkpoints()[i].Apply(x, cos, sin) : Checkpoints()[i].Apply(x, cos, sin, mask))
                 : _layers[i].Forward(x, cos, sin, mask, isCausal, cache is null ? null : (cache, i));
         }
 
@@ -260,7 +238,8 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         return _norm.Forward(x);                                                                        // (B, T, C)
     }
 
-    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and the mask (null = causal).</summary>
+    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and, unless attention is
+    /// plainly causal, the mask (a null tensor cannot cross the checkpoint, so a causal call passes two extras).</summary>
     private CheckpointedFunction[] Checkpoints()
     {
         if (_checkpoints is not null) return _checkpoints;
@@ -268,7 +247,11 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         for (var i = 0; i < functions.Length; i++)
         {
             var layer = _layers[i];
-            functions[i] = new CheckpointedFunction((x, extras) => layer.Forward(x, extras[0]!, extras[1]!, extras[2], extras[2] is null, null));
+            functions[i] = new CheckpointedFunction((x, extras) =>
+            {
+                var mask = extras.Count > 2 ? extras[2] : null;
+                return layer.Forward(x, extras[0]!, extras[1]!, mask, mask is null, null);
+            });
         }
 
         return _checkpoints = functions;
