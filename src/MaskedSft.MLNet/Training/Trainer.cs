@@ -67,16 +67,14 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (dataset.VocabSize > model.VocabSize)
-            throw new ArgumentException($"{dataset.DirectoryPath}: vocabulary {dataset.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {dataset.VocabSize}.", nameof(dataset));
+        CheckVocabulary(dataset, model, nameof(dataset));
         var block = options.BlockSize ?? model.MaxSequenceLength;
         if (block > model.MaxSequenceLength)
             throw new ArgumentException($"BlockSize {block} exceeds the model's maximum sequence length {model.MaxSequenceLength}.", nameof(options));
         if (options.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
         if (options.Device is { } device && model.Device != device) model.To(device);
 
-        if (validation is not null && validation.VocabSize > model.VocabSize)
-            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.VocabSize}.", nameof(validation));
+        if (validation is not null) CheckVocabulary(validation, model, nameof(validation));
         Model = model;
         Options = options;
         _group = options.ProcessGroup is { WorldSize: > 1 } group ? group : null;
@@ -455,6 +453,12 @@ public sealed class Trainer : IDisposable
             _metricsWriter = new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
             _hardExamples?.OpenLog(dir, keepUpToStep: Step > 0 ? Step : null);
         }
+    }
+
+    private static void CheckVocabulary(EpisodeDataset data, ICausalLm model, string parameter)
+    {
+        if (data.VocabSize > model.VocabSize)
+            throw new ArgumentException($"{data.DirectoryPath}: vocabulary {data.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {data.VocabSize}.", parameter);
     }
 
     private StepMetrics TrainStep()
