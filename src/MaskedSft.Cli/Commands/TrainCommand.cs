@@ -1,4 +1,4 @@
-// `maskedsft train --data DIR --preset tiny|small --steps N --out RUN [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT.
+// `maskedsft train --data DIR --out RUN [--model HF_DIR [--lora-rank R ...]] [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT or a model folder.
 using System.CommandLine;
 using System.Globalization;
 using MaskedSft.MLNet.Data;
@@ -7,6 +7,7 @@ using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 using Microsoft.ML;
 
 namespace MaskedSft.Cli.Commands;
@@ -40,6 +41,11 @@ internal static class TrainCommand
         var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off (no hard_examples.jsonl, no report section)." };
         var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => hardDefaults.Capacity };
         var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => hardDefaults.LogInterval };
+        var distTimeout = new Option<double>("--dist-timeout") { Description = "Under `maskedsft launch` (WORLD_SIZE > 1): seconds the rendezvous and each collective may wait for the other ranks.", DefaultValueFactory = _ => 600 };
+        distTimeout.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--dist-timeout must be a positive number of seconds.");
+        });
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
         foreach (var positive in new[] { hardBuffer, hardInterval })
         {
@@ -49,11 +55,14 @@ internal static class TrainCommand
             });
         }
 
-        var command = new Command("train", "Train a tiny GPT with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer })
+        var pretrained = new PretrainedTrainArguments();
+        var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout })
         {
             command.Options.Add(o);
         }
+
+        pretrained.AddTo(command);
 
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -62,13 +71,12 @@ internal static class TrainCommand
             try
             {
                 var run = parseResult.GetValue(output)!.FullName;
-                var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
-                var dataPath = parseResult.GetValue(data)!.FullName;
-                var train = mlContext.MaskedSft().LoadEpisodes(dataPath);
+                var deviceChoice = ParseDevice(parseResult.GetValue(device)!);
+                using var group = JoinLaunchedGroup(deviceChoice, TimeSpan.FromSeconds(parseResult.GetValue(distTimeout)));
+                if (group is not null) deviceChoice = group.Device;
+                var main = group?.IsMain ?? true;
                 var track = !parseResult.GetValue(noHard);
-                ITokenDecoder? decoder = null;
-                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
-                var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(defaults with
+                var options = defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
                     MaxSteps = parseResult.GetValue(steps),
@@ -82,17 +90,36 @@ internal static class TrainCommand
                     Loss = defaults.Loss with { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
                     UseLossMask = !parseResult.GetValue(noMask),
                     Seed = parseResult.GetValue(seed),
-                    Device = ParseDevice(parseResult.GetValue(device)!),
+                    Device = deviceChoice,
                     OutputDirectory = run,
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
-                    HardExampleDecoder = decoder,
                     Log = stdout,
-                });
+                    ProcessGroup = group,
+                };
+                if (parseResult.GetValue(pretrained.Model) is not null)
+                {
+                    TorchOps.ManualSeed(parseResult.GetValue(seed));
+                    return Task.FromResult(pretrained.Run(parseResult, parseResult.GetValue(data)!.FullName, options with { Seed = parseResult.GetValue(seed) },
+                        deviceChoice, options.ResumeFrom, stdout, stderr, cancellationToken));
+                }
+
+                var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
+                var train = mlContext.MaskedSft().LoadEpisodes(parseResult.GetValue(data)!.FullName);
+                ITokenDecoder? decoder = null;
+                if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
+                var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(options with { HardExampleDecoder = decoder });
+                if (group is not null) stdout.WriteLine($"data parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}, {group.Device}); global batch {group.WorldSize * parseResult.GetValue(batch)} rows per micro-batch");
                 stdout.WriteLine($"data: {train.DirectoryPath} ({train.Header.TrainEpisodeCount:N0} train / {train.Header.ValidationEpisodeCount:N0} validation episodes)");
                 using var model = trainer.Fit(train, null, cancellationToken);
                 var result = model.TrainingResult!;
+                if (!main)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4} (rank 0 writes the run directory)"));
+                    return Task.FromResult(result.Cancelled ? 130 : 0);
+                }
+
                 model.SaveModel(Path.Combine(run, "model"));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(result.Cancelled ? "cancelled" : "done")}: step {result.Step}/{result.MaxSteps}, loss {result.FinalLoss:F4}{(result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : string.Empty)}, {result.Elapsed.TotalSeconds:F1} s"));
@@ -106,13 +133,24 @@ internal static class TrainCommand
                 stdout.WriteLine($"run directory: {run} (metrics.jsonl, {(result.HardExamples is null ? string.Empty : "hard_examples.jsonl, ")}report.md, checkpoints/, model/)");
                 return Task.FromResult(result.Cancelled ? 130 : 0);
             }
-            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException)
+            catch (Exception e) when (e is EpisodeDatasetException or InvalidDataException or IOException or ArgumentException or TorchException or TokenizerFormatException
+                or DistributedException or InvalidOperationException
+                or FormatException or MaskedSft.MLNet.Models.Pretrained.ModelConfigException or NotSupportedException or MaskedSft.Torch.Safetensors.SafetensorsFormatException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);
             }
         });
         return command;
+    }
+
+    /// <summary>The process group `maskedsft launch` (or torchrun) describes when WORLD_SIZE &gt; 1: Gloo on the CPU, NCCL on
+    /// cuda:LOCAL_RANK when the device is CUDA; null for a single process.</summary>
+    private static ProcessGroup? JoinLaunchedGroup(Device device, TimeSpan timeout)
+    {
+        if (!TorchrunEnvironment.IsPresent) return null;
+        var options = TorchrunEnvironment.ReadOptions(device.IsCuda ? DistributedBackend.Nccl : DistributedBackend.Gloo, timeout);
+        return options.WorldSize > 1 ? ProcessGroup.Create(options) : null;
     }
 
     private static Device ParseDevice(string text) => text.Trim().ToLowerInvariant() == "auto" ? Device.Auto : Device.Parse(text);

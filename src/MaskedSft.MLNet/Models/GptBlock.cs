@@ -7,16 +7,16 @@ namespace MaskedSft.MLNet.Models;
 /// <summary>A pre-LN transformer block (children ln_1, attn, ln_2, mlp, in nanoGPT's order).</summary>
 internal sealed class GptBlock : Module
 {
-    private readonly GptLayerNorm _ln1;
+    private readonly LayerNorm _ln1;
     private readonly CausalSelfAttention _attention;
-    private readonly GptLayerNorm _ln2;
+    private readonly LayerNorm _ln2;
     private readonly GptMlp _mlp;
 
     public GptBlock(GptConfig config, Generator scratch)
     {
-        _ln1 = RegisterModule("ln_1", new GptLayerNorm(config.EmbeddingSize, config.Bias));
+        _ln1 = RegisterModule("ln_1", new LayerNorm(config.EmbeddingSize, bias: config.Bias));
         _attention = RegisterModule("attn", new CausalSelfAttention(config, scratch));
-        _ln2 = RegisterModule("ln_2", new GptLayerNorm(config.EmbeddingSize, config.Bias));
+        _ln2 = RegisterModule("ln_2", new LayerNorm(config.EmbeddingSize, bias: config.Bias));
         _mlp = RegisterModule("mlp", new GptMlp(config, scratch));
     }
 

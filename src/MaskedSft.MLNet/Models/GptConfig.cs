@@ -85,4 +85,9 @@ public sealed record GptConfig
             return (long)VocabSize * c + (long)BlockSize * c + Layers * perBlock + (c + b * c);
         }
     }
+
+    /// <summary>One line for logs: <c>2 layers x 64, 4 heads, block 256, vocabulary 50304, 3,424,256 parameters</c>.</summary>
+    /// <returns>The description.</returns>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Layers} layers x {EmbeddingSize}, {Heads} heads, block {BlockSize}, vocabulary {VocabSize}, {ParameterCount:N0} parameters");
 }

@@ -59,4 +59,16 @@ public interface ICausalLm : ILogitsModel, IDisposable
     /// <param name="directory">The directory (created when missing); files are replaced atomically.</param>
     /// <exception cref="IOException">Writing failed.</exception>
     void Save(string directory);
+
+    /// <summary>Reads back into this model the weights <see cref="Save"/> wrote into <paramref name="directory"/> (what a
+    /// trainer checkpoint holds). By default every parameter of <see cref="NamedParameters"/> from the folder's
+    /// <c>model.safetensors</c>; models whose <see cref="Save"/> writes another layout (a LoRA adapter) read that.</summary>
+    /// <param name="directory">The folder.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A parameter is missing or has another shape or dtype.</exception>
+    void LoadSavedWeights(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        CausalLmWeights.LoadInto(this, Path.Combine(directory, "model.safetensors"));
+    }
 }

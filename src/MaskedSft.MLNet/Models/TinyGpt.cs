@@ -28,7 +28,7 @@ public sealed class TinyGpt : Module, ICausalLm
     private readonly Embedding _wte;       // (V, C)
     private readonly Embedding _wpe;       // (block, C)
     private readonly GptBlock[] _blocks;
-    private readonly GptLayerNorm _lnf;
+    private readonly LayerNorm _lnf;
     private Tensor? _causal;               // (block, block) bool, true above the diagonal, on the parameters' device
 
     /// <summary>Creates a model with nanoGPT's initialisation: N(0, 0.02) weights and embeddings, residual projections
@@ -54,7 +54,7 @@ public sealed class TinyGpt : Module, ICausalLm
             _blocks[i] = h.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture), new GptBlock(config, scratch));
         }
 
-        _lnf = transformer.Add("ln_f", new GptLayerNorm(config.EmbeddingSize, config.Bias));
+        _lnf = transformer.Add("ln_f", new LayerNorm(config.EmbeddingSize, bias: config.Bias));
         Initialize(seed);
         if (device is { } d && !d.IsCpu) To(d);
     }

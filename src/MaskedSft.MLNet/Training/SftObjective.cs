@@ -3,6 +3,7 @@ using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 
 namespace MaskedSft.MLNet.Training;
 
@@ -12,22 +13,28 @@ namespace MaskedSft.MLNet.Training;
 /// with one <see cref="LossNormalizer"/> over the whole accumulation window (<see cref="EffectiveMask"/> counted on the
 /// host), so accumulated micro-batches give exactly the full batch's gradient. A row's score is the masked mean
 /// cross-entropy of its supervised targets before advantage weighting (so a negative advantage does not make it look easy).
+/// <para>Data parallel: with a process group of W ranks the window's supervised tokens and sequences are summed over the
+/// ranks (one all-reduce) before the normalizer is built, so each rank's loss is its share of the global batch's loss and
+/// the sum of the ranks' gradients is exactly the gradient of the W-times-larger batch.</para>
 /// </summary>
 public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
 {
     private readonly WeightedSftLoss _loss;
     private readonly WeightedSftLoss _sumLoss;
+    private readonly ProcessGroup? _group;
     private LossNormalizer _normalizer;
 
     /// <summary>Creates the objective.</summary>
     /// <param name="model">The model trained.</param>
     /// <param name="loss">Reduction, aggregation, advantage normalisation, temperature and ignore index; null = token-mean.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <param name="group">Data-parallel ranks whose windows form one global batch; null (or a world of one) = this process only.</param>
     /// <exception cref="ArgumentOutOfRangeException">A loss option is out of range.</exception>
-    public SftObjective(ICausalLm model, WeightedSftLossOptions? loss = null)
+    public SftObjective(ICausalLm model, WeightedSftLossOptions? loss = null, ProcessGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
+        _group = group is { WorldSize: > 1 } ? group : null;
         _loss = new WeightedSftLoss(loss);
         _sumLoss = new WeightedSftLoss(_loss.Options with { Reduction = LossReduction.Sum, AdvantageNormalization = AdvantageNormalization.None });
     }
@@ -38,10 +45,12 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
     /// <summary>The loss settings.</summary>
     public WeightedSftLossOptions LossOptions => _loss.Options;
 
-    /// <summary>The supervised tokens and sequences of the whole accumulation window (<see cref="EffectiveMask"/>).</summary>
+    /// <summary>The supervised tokens and sequences of the whole accumulation window (<see cref="EffectiveMask"/>), summed
+    /// over the ranks of the process group when there is one.</summary>
     /// <param name="window">The step's micro-batches.</param>
-    /// <returns>The window's supervised targets.</returns>
+    /// <returns>The window's supervised targets (of every rank).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="window"/> is null.</exception>
+    /// <exception cref="DistributedException">The all-reduce of the counts failed (a rank ended or timed out).</exception>
     public long PrepareStep(IReadOnlyList<EpisodeBatch> window)
     {
         ArgumentNullException.ThrowIfNull(window);
@@ -56,6 +65,7 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
             }
         }
 
+        if (_group is not null) (tokens, sequences) = SumOverRanks(_group, tokens, sequences);
         _normalizer = new LossNormalizer(tokens, sequences, _loss.Options.NormLength);
         return tokens;
     }
@@ -89,6 +99,15 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
         using var scope = new DisposeScope();
         var output = Forward(_sumLoss, batch, withAdvantages: false, normalizer: null);
         return (output.Loss.Item<double>(), (long)output.EffectiveMask.Sum().Item<double>());
+    }
+
+    private static (long Tokens, long Sequences) SumOverRanks(ProcessGroup group, long tokens, long sequences)
+    {
+        using var scope = new DisposeScope();
+        var counts = Tensor.FromArray(new long[] { tokens, sequences }, 2).To(group.Device); // (2)
+        group.AllReduce(counts, ReduceOp.Sum);
+        var total = counts.To(Device.Cpu).ToArray<long>();
+        return (total[0], total[1]);
     }
 
     private MaskedLmOutput Forward(WeightedSftLoss loss, EpisodeBatch batch, bool withAdvantages, LossNormalizer? normalizer)

@@ -5,6 +5,7 @@ using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 using MaskedSft.Torch.Optim;
 using MaskedSft.Torch.Safetensors;
 
@@ -20,6 +21,14 @@ namespace MaskedSft.MLNet.Training;
 /// <para>Checkpoints (<see cref="SaveCheckpoint"/>, every <see cref="TrainerOptions.CheckpointInterval"/> steps and at the
 /// end) hold the weights, the optimizer moments and steps, the scheduler step, the CPU RNG state and the loader state;
 /// <see cref="LoadCheckpoint"/> on fresh objects continues bit-for-bit as the uninterrupted run would (on the CPU).</para>
+/// <para>Data parallel (<see cref="TrainerOptions.ProcessGroup"/> of W &gt; 1 ranks, one trainer per rank with the same
+/// options): rank r's loader reads its share of each global batch of W·BatchSize rows (<see cref="EpisodeLoaderOptions.Rank"/>),
+/// the engine broadcasts rank 0's initial weights, normalises the loss by the global supervised-token count and sums the
+/// gradients before clipping; rank 0 alone evaluates (on the unsharded validation split, in batches of W·BatchSize rows)
+/// and writes metrics.jsonl (global loss), hard_examples.jsonl (the ranks' snapshots merged round-robin), the checkpoints
+/// (holding every rank's tracker) and report.md. Every rank resumes from the same checkpoint with
+/// <see cref="LoadCheckpoint"/>. Every rank must run the same steps: a failed or vanished rank ends the others' runs with
+/// a <see cref="DistributedException"/> at the next collective.</para>
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -31,6 +40,7 @@ public sealed class Trainer : IDisposable
     private readonly TextWriter? _log;
     private readonly List<StepMetrics> _runMetrics = [];
     private readonly TrainerHardExamples? _hardExamples;
+    private readonly ProcessGroup? _group;
     private EpisodeDataLoader _trainLoader;
     private bool? _hasValidation;
     private EpisodeBatch[] _window;
@@ -50,24 +60,24 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="dataset"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The dataset's vocabulary does not fit the model, or the block exceeds the model's.</exception>
+    /// <exception cref="DistributedException">The broadcast of the initial weights failed (with a process group).</exception>
     public Trainer(ICausalLm model, EpisodeDataset dataset, TrainerOptions options, TextWriter? log = null, EpisodeDataset? validation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (dataset.VocabSize > model.VocabSize)
-            throw new ArgumentException($"{dataset.DirectoryPath}: vocabulary {dataset.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {dataset.VocabSize}.", nameof(dataset));
+        CheckVocabulary(dataset, model, nameof(dataset));
         var block = options.BlockSize ?? model.MaxSequenceLength;
         if (block > model.MaxSequenceLength)
             throw new ArgumentException($"BlockSize {block} exceeds the model's maximum sequence length {model.MaxSequenceLength}.", nameof(options));
         if (options.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
         if (options.Device is { } device && model.Device != device) model.To(device);
 
-        if (validation is not null && validation.VocabSize > model.VocabSize)
-            throw new ArgumentException($"{validation.DirectoryPath}: vocabulary {validation.VocabSize} exceeds the model's {model.VocabSize}.", nameof(validation));
+        if (validation is not null) CheckVocabulary(validation, model, nameof(validation));
         Model = model;
         Options = options;
+        _group = options.ProcessGroup is { WorldSize: > 1 } group ? group : null;
         _dataset = dataset;
         _validationDataset = validation;
         _log = log;
@@ -80,16 +90,18 @@ public sealed class Trainer : IDisposable
             UseLossMask = options.UseLossMask,
             IncludeAdvantages = options.UseAdvantages,
             IgnoreIndex = (int)options.Loss.IgnoreIndex,
+            Rank = _group?.Rank ?? 0,
+            WorldSize = _group?.WorldSize ?? 1,
         };
         _trainLoader = EpisodeDataLoader.CreateTrain(dataset, _loaderOptions);
         _window = Enumerable.Range(0, options.GradientAccumulationSteps).Select(_ => _trainLoader.CreateBatch()).ToArray();
         MaxSteps = options.Epochs is { } epochs
             ? Math.Max(1, (int)Math.Ceiling((double)epochs * _trainLoader.BatchesPerEpoch / options.GradientAccumulationSteps))
             : options.MaxSteps;
-        _objective = new SftObjective(model, options.Loss);
+        _objective = new SftObjective(model, options.Loss, _group);
         _engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), _objective, options, MaxSteps);
         _engine.MicroBatchComputed += OnMicroBatch;
-        if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log);
+        if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log, _group);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
         if (model.Device.IsCuda)
         {
@@ -116,6 +128,13 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Completed optimizer steps.</summary>
     public long Step => _engine.Step;
+
+    /// <summary>Time spent in the data-parallel gradient and statistics all-reduces since this trainer was created (see
+    /// <see cref="TrainingEngine{TBatch}.CollectiveTime"/>); zero without a process group.</summary>
+    public TimeSpan CollectiveTime => _engine.CollectiveTime;
+
+    /// <summary>True when this process writes the run's files: always without a process group, rank 0 with one.</summary>
+    public bool IsMain => _group?.IsMain ?? true;
 
     /// <summary>The planned number of optimizer steps (from MaxSteps or Epochs).</summary>
     public long MaxSteps { get; }
@@ -150,6 +169,7 @@ public sealed class Trainer : IDisposable
         var progress = _log is null ? null : new ProgressPrinter(_log);
         EnsureOutput();
         var startStep = Step;
+        var collectiveAtStart = CollectiveTime;
         string? lastCheckpoint = null;
         long lastCheckpointStep = -1;
         var cancelled = false;
@@ -165,7 +185,7 @@ public sealed class Trainer : IDisposable
             var metrics = TrainStep();
             if (_hardExamples is not null) metrics = metrics with { HardExamples = _hardExamples.Metrics() };
             var logNow = Step % Options.LogInterval == 0 || Step == MaxSteps || Step == stop;
-            var evalNow = Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0);
+            var evalNow = IsMain && (Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0));
             if (evalNow && HasValidation)
             {
                 _lastValidationLoss = Evaluate();
@@ -186,9 +206,10 @@ public sealed class Trainer : IDisposable
 
             _hardExamples?.AfterStep(Step, MaxSteps);
 
-            if (_store is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
+            if (Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
             {
-                lastCheckpoint = SaveCheckpoint();
+                var trackerStates = _group is null ? null : _hardExamples?.GatherStates(); // a collective: every rank
+                if (_store is not null) lastCheckpoint = SaveCheckpointWith(trackerStates);
                 lastCheckpointStep = Step;
             }
         }
@@ -199,10 +220,17 @@ public sealed class Trainer : IDisposable
             _log?.WriteLine($"cancelled at step {Step}; checkpoint {lastCheckpoint}");
         }
 
+        if (_group is not null && Step > startStep)
+        {
+            var collective = CollectiveTime - collectiveAtStart;
+            _log?.WriteLine(System.FormattableString.Invariant(
+                $"data parallel (rank {_group.Rank} of {_group.WorldSize}): {collective.TotalMilliseconds / (Step - startStep):F2} ms per step in the gradient and statistics all-reduces, {100 * collective.TotalSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9):F1}% of the run's {watch.Elapsed.TotalSeconds:F1} s"));
+        }
+
         var finalLoss = _lastMetrics?.Loss ?? double.NaN;
         var result = new TrainingResult(Step, MaxSteps, cancelled, _runMetrics.ToList(), finalLoss, _lastValidationLoss, watch.Elapsed,
             lastCheckpoint ?? _store?.Latest(), _hardExamples?.Current(Step));
-        if (Options.OutputDirectory is { } run)
+        if (Options.OutputDirectory is { } run && IsMain)
         {
             var report = TrainingReport.Write(run, result, Model, _dataset.DirectoryPath);
             result = result with { ReportPath = report };
@@ -219,7 +247,7 @@ public sealed class Trainer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!HasValidation) return null;
-        var loader = CreateValidationLoader(); // from its first batch every time
+        var loader = CreateValidationLoader(); // from its first batch every time (unsharded: every rank sees the same split)
         var wasTraining = Model.IsTraining;
         Model.Train(false);
         try
@@ -248,12 +276,20 @@ public sealed class Trainer : IDisposable
     /// <returns>The checkpoint folder.</returns>
     /// <exception cref="InvalidOperationException">The options have no output directory.</exception>
     /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
-    public string SaveCheckpoint()
+    /// <exception cref="InvalidOperationException">With a process group, on a rank other than 0 (rank 0 writes checkpoints).</exception>
+    public string SaveCheckpoint() => SaveCheckpointWith(trackerStates: null);
+
+    private string SaveCheckpointWith(byte[][]? trackerStates)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!IsMain) throw new InvalidOperationException($"rank {_group!.Rank} does not write checkpoints; rank 0 does (with every rank's state).");
         EnsureOutput();
         if (_store is null) throw new InvalidOperationException("SaveCheckpoint needs TrainerOptions.OutputDirectory.");
-        return _store.Save(Step, WriteCheckpoint);
+        return _store.Save(Step, folder =>
+        {
+            WriteCheckpoint(folder);
+            if (trackerStates is not null) TrainerHardExamples.WriteStates(folder, trackerStates);
+        });
     }
 
     /// <summary>Writes the checkpoint files of the current step into an existing, empty folder (non-atomic; see <see cref="SaveCheckpoint"/>).</summary>
@@ -320,7 +356,7 @@ public sealed class Trainer : IDisposable
             _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
         try
         {
-            CausalLmWeights.LoadInto(Model, Path.Combine(folder, CheckpointMetadata.ModelFileName));
+            Model.LoadSavedWeights(folder);
         }
         catch (SafetensorsTensorException e)
         {
@@ -344,11 +380,11 @@ public sealed class Trainer : IDisposable
         _engine.Restore(meta.Step);
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();
-        _metricsWriter = Options.OutputDirectory is null ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
+        _metricsWriter = Options.OutputDirectory is null || !IsMain ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
         if (_hardExamples is not null)
         {
             if (_hardExamples.Restore(folder, Step) is { } note) _log?.WriteLine(note);
-            if (Options.OutputDirectory is { } run) _hardExamples.OpenLog(run, keepUpToStep: Step);
+            if (Options.OutputDirectory is { } run && IsMain) _hardExamples.OpenLog(run, keepUpToStep: Step);
         }
 
         return meta;
@@ -397,12 +433,19 @@ public sealed class Trainer : IDisposable
     {
         var source = _validationDataset ?? _dataset;
         var split = _validationDataset is not null && source.Header.ValidationEpisodeCount == 0 ? DatasetSplit.Train : DatasetSplit.Validation;
-        return new EpisodeDataLoader(source, split, _loaderOptions with { Shuffle = false, DropLast = false });
+        return new EpisodeDataLoader(source, split, _loaderOptions with
+        {
+            Shuffle = false,
+            DropLast = false,
+            BatchSize = _loaderOptions.BatchSize * _loaderOptions.WorldSize, // the global batch: the same numbers as one process
+            Rank = 0,
+            WorldSize = 1,
+        });
     }
 
     private void EnsureOutput()
     {
-        if (Options.OutputDirectory is not { } dir || _store is not null) return;
+        if (Options.OutputDirectory is not { } dir || _store is not null || !IsMain) return;
         Directory.CreateDirectory(dir);
         _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), Options.KeepCheckpoints);
         if (_metricsWriter is null)
@@ -410,6 +453,12 @@ public sealed class Trainer : IDisposable
             _metricsWriter = new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
             _hardExamples?.OpenLog(dir, keepUpToStep: Step > 0 ? Step : null);
         }
+    }
+
+    private static void CheckVocabulary(EpisodeDataset data, ICausalLm model, string parameter)
+    {
+        if (data.VocabSize > model.VocabSize)
+            throw new ArgumentException($"{data.DirectoryPath}: vocabulary {data.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {data.VocabSize}.", parameter);
     }
 
     private StepMetrics TrainStep()

@@ -2,6 +2,7 @@
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.IO;
+using MaskedSft.Torch.Distributed;
 
 namespace MaskedSft.MLNet.Training;
 
@@ -10,6 +11,10 @@ namespace MaskedSft.MLNet.Training;
 /// a <see cref="HardExampleTracker"/> with their masked mean cross-entropy (from the training forward pass); on the
 /// tracker's log steps and at the last step a snapshot goes to <c>hard_examples.jsonl</c> (one payload per line) and to
 /// the progress log; checkpoints hold the tracker's state (<c>hard_examples.json</c>) so a resumed run continues it exactly.
+/// <para>Data parallel: every rank tracks its own rows (entries carry its <c>process_index</c>); at a snapshot step the
+/// ranks' payloads are all-gathered and rank 0 merges them round-robin (<see cref="HardExampleMerger"/>) into the one
+/// logged snapshot; a checkpoint holds every rank's tracker (<c>hard_examples.json</c> for rank 0,
+/// <c>hard_examples.rankR.json</c> for rank R).</para>
 /// </summary>
 internal sealed class TrainerHardExamples : IDisposable
 {
@@ -26,16 +31,19 @@ internal sealed class TrainerHardExamples : IDisposable
     private readonly bool _useLossMask;
     private readonly long _startStep;
     private readonly TextWriter? _progress;
+    private readonly ProcessGroup? _group;
     private StepJsonLinesFile? _snapshots;
 
-    public TrainerHardExamples(TrainerOptions options, long maxSteps, TextWriter? progress)
+    public TrainerHardExamples(TrainerOptions options, long maxSteps, TextWriter? progress, ProcessGroup? group = null)
     {
+        _group = group is { WorldSize: > 1 } ? group : null;
         _options = options.HardExamples ?? throw new ArgumentException("hard-example tracking is off.", nameof(options));
+        if (_group is not null) _options = _options with { ProcessIndex = _group.Rank, ProcessCount = _group.WorldSize };
         _decoder = options.HardExampleDecoder ?? TokenIdDecoder.Instance;
         _ignoreIndex = options.Loss.IgnoreIndex;
         _useLossMask = options.UseLossMask;
         _startStep = options.HardExamplesStartStep ?? Math.Min(options.WarmupSteps + 1L, (maxSteps / 2) + 1);
-        _progress = progress;
+        _progress = _group is { IsMain: false } ? null : progress;
         Tracker = new HardExampleTracker(_options);
     }
 
@@ -85,12 +93,14 @@ internal sealed class TrainerHardExamples : IDisposable
         Tracker.TotalAdmitted);
 
     /// <summary>After a completed step: on the tracker's log steps and at the last planned step, takes a snapshot (which
-    /// starts a new interval), appends it to the log file and prints its top entries.</summary>
-    /// <returns>The snapshot, or null when none was due.</returns>
+    /// starts a new interval), appends it to the log file and prints its top entries. With a process group every rank
+    /// must call it at the same steps: the payloads are all-gathered and merged (the merge is what rank 0 logs).</summary>
+    /// <returns>The snapshot (merged across ranks), or null when none was due.</returns>
     public HardExamplePayload? AfterStep(long step, long maxSteps)
     {
         if (!Tracks(step) || !(Tracker.IsLogStep(step) || step == maxSteps)) return null;
         var payload = Tracker.Snapshot(step);
+        if (_group is not null) payload = MergeAcrossRanks(_group, payload, _options.Capacity);
         LastSnapshot = payload;
         if (_snapshots is not null)
         {
@@ -110,8 +120,24 @@ internal sealed class TrainerHardExamples : IDisposable
     /// <summary>The current buffer as a payload (the last snapshot when it is of this step; the tracker is unchanged).</summary>
     public HardExamplePayload Current(long step) => LastSnapshot is { } last && last.Step == step ? last : Tracker.Peek(step);
 
-    /// <summary>Writes the tracker's state into a checkpoint folder.</summary>
-    public void Save(string folder) => Tracker.Save(Path.Combine(folder, StateFileName));
+    /// <summary>Writes the tracker's state into a checkpoint folder (this rank's file).</summary>
+    public void Save(string folder) => Tracker.Save(Path.Combine(folder, StateFileOf(_group?.Rank ?? 0)));
+
+    /// <summary>The tracker-state file of a rank inside a checkpoint folder.</summary>
+    public static string StateFileOf(int rank) => rank == 0 ? StateFileName : $"hard_examples.rank{rank}.json";
+
+    /// <summary>Every rank's tracker state as JSON, in rank order (a collective: every rank calls it at the same step).</summary>
+    public byte[][] GatherStates()
+    {
+        var mine = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Tracker.SaveState(), HardExampleJson.Options);
+        return _group is null ? [mine] : _group.AllGatherBytes(mine);
+    }
+
+    /// <summary>Writes gathered tracker states (from <see cref="GatherStates"/>) into a checkpoint folder, one file per rank.</summary>
+    public static void WriteStates(string folder, IReadOnlyList<byte[]> states)
+    {
+        for (var rank = 0; rank < states.Count; rank++) File.WriteAllBytes(Path.Combine(folder, StateFileOf(rank)), states[rank]);
+    }
 
     /// <summary>Restores the tracker from a checkpoint folder. A checkpoint without tracker state (written with tracking off)
     /// starts a fresh tracker. The run's options win over the checkpoint's: a smaller capacity keeps the hardest entries, and
@@ -120,7 +146,7 @@ internal sealed class TrainerHardExamples : IDisposable
     /// <exception cref="InvalidDataException">The state file is corrupt.</exception>
     public string? Restore(string folder, long step)
     {
-        var path = Path.Combine(folder, StateFileName);
+        var path = Path.Combine(folder, StateFileOf(_group?.Rank ?? 0));
         LastSnapshot = null;
         if (!File.Exists(path))
         {
@@ -161,6 +187,15 @@ internal sealed class TrainerHardExamples : IDisposable
     }
 
     public void Dispose() => _snapshots?.Dispose();
+
+    private static HardExamplePayload MergeAcrossRanks(ProcessGroup group, HardExamplePayload mine, int capacity)
+    {
+        var gathered = group.AllGatherBytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(mine, HardExampleJson.Options));
+        if (!group.IsMain) return mine;
+        var payloads = gathered.Select((bytes, rank) => System.Text.Json.JsonSerializer.Deserialize<HardExamplePayload>(bytes, HardExampleJson.Options)
+            ?? throw new InvalidDataException($"rank {rank} sent an empty hard-example payload.")).ToList();
+        return HardExampleMerger.Merge(payloads, capacity);
+    }
 
     private static string Describe(HardExampleTrackerOptions o) => System.FormattableString.Invariant(
         $"capacity {o.Capacity}, quantile {o.HighLossQuantile}, log interval {o.LogInterval}, exact limit {o.ExactQuantileLimit}");

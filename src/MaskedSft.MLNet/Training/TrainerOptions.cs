@@ -3,6 +3,7 @@ using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 
 namespace MaskedSft.MLNet.Training;
 
@@ -116,6 +117,14 @@ public record TrainerOptions
     /// warmup (during warmup every loss is high and says little about the samples), or the step after the run's midpoint
     /// when the warmup is longer than half the run.</summary>
     public int? HardExamplesStartStep { get; init; }
+
+    /// <summary>Data-parallel training over this process group (e.g. <c>ProcessGroup.FromEnvironment()</c> under
+    /// <c>maskedsft launch</c>); null or a world of one trains in this process alone, exactly as without it. With W ranks,
+    /// <see cref="BatchSize"/> is each rank's share: a step's global batch is W·BatchSize rows (times the accumulation),
+    /// the loss is normalised by the global supervised-token count and the gradients are summed across ranks before
+    /// clipping, so W ranks of B rows train exactly like one process of W·B rows. Rank 0 writes metrics, checkpoints,
+    /// hard examples and the report. The caller owns the group (the trainer does not dispose it).</summary>
+    public ProcessGroup? ProcessGroup { get; init; }
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>

@@ -1,6 +1,7 @@
 // The one training engine: micro-batches -> objective loss -> backward -> clip -> AdamW on the schedule -> step metrics.
 using System.Diagnostics;
 using MaskedSft.Torch;
+using MaskedSft.Torch.Distributed;
 using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Training;
@@ -14,6 +15,11 @@ namespace MaskedSft.MLNet.Training;
 /// train through it; what surrounds a step (data, evaluation, metrics files, hard examples, checkpoints) is theirs.
 /// <para>Exact resume: the engine's state is the optimizer's (<see cref="Optimizer"/>, GetState/LoadState) and the step
 /// count (<see cref="Restore"/>); the schedule is a function of the step.</para>
+/// <para>Data parallel (<see cref="TrainerOptions.ProcessGroup"/> with W &gt; 1 ranks): the constructor broadcasts rank 0's
+/// parameters, so every rank starts from the same weights; after the window's backward passes the gradients are summed
+/// across the ranks (bucketed all-reduce) before the global norm is clipped, so every rank takes the same AdamW step. The
+/// objective must make each rank's loss its share of the global batch (as <see cref="SftObjective"/> does with the same
+/// group); the step's metrics (loss, accuracy, largest row loss, throughput) are global, the same on every rank.</para>
 /// </summary>
 /// <typeparam name="TBatch">The micro-batch type.</typeparam>
 public sealed class TrainingEngine<TBatch> : IDisposable
@@ -21,6 +27,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly ITrainingObjective<TBatch> _objective;
     private readonly double _clip;
+    private readonly ProcessGroup? _group;
     private bool _disposed;
 
     /// <summary>Creates the engine at step 0: AdamW over the parameters (from <paramref name="options"/>: learning rate,
@@ -32,6 +39,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">There are no parameters.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or <paramref name="maxSteps"/> is not in [1, int.MaxValue].</exception>
+    /// <exception cref="DistributedException">The broadcast of the initial weights failed (with a process group).</exception>
     public TrainingEngine(IEnumerable<(string Name, Parameter Parameter)> parameters, ITrainingObjective<TBatch> objective, TrainerOptions options, long maxSteps)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -53,6 +61,12 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         _objective = objective;
         _clip = options.GradientClip > 0 ? options.GradientClip : double.PositiveInfinity;
         MaxSteps = maxSteps;
+        _group = options.ProcessGroup is { WorldSize: > 1 } group ? group : null;
+        if (_group is not null)
+        {
+            using var noGrad = new NoGradScope();
+            _group.Broadcast(_parameters.Cast<Tensor>().ToList(), root: 0); // identical initial weights
+        }
     }
 
     /// <summary>Raised for every micro-batch after its backward pass, while its tensors are alive: the 1-based step being
@@ -71,6 +85,11 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <summary>Completed optimizer steps.</summary>
     public long Step { get; private set; }
 
+    /// <summary>Time this engine spent in the per-step collectives of data-parallel training (the gradient all-reduce and
+    /// the statistics' all-reduces, including any wait for a slower rank; the objective's count all-reduce is not in it);
+    /// zero without a process group.</summary>
+    public TimeSpan CollectiveTime { get; private set; }
+
     /// <summary>The objective.</summary>
     public ITrainingObjective<TBatch> Objective => _objective;
 
@@ -81,6 +100,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="window"/> is null.</exception>
     /// <exception cref="ArgumentException">The window is empty.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    /// <exception cref="DistributedException">A collective failed (another rank ended or timed out).</exception>
     public StepMetrics RunStep(IReadOnlyList<TBatch> window)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -106,6 +126,12 @@ public sealed class TrainingEngine<TBatch> : IDisposable
             positions += output.Positions;
         }
 
+        if (_group is not null)
+        {
+            var started = Stopwatch.GetTimestamp();
+            (loss, correct, maxRow, positions) = ReduceAcrossRanks(_group, loss, correct, maxRow, positions);
+            CollectiveTime += Stopwatch.GetElapsedTime(started);
+        }
         var gradNorm = TorchOps.ClipGradNorm(_parameters, _clip);
         Optimizer.Step();
         Step++;
@@ -118,6 +144,24 @@ public sealed class TrainingEngine<TBatch> : IDisposable
 
         var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
         return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxRow, lr, positions / seconds, supervised);
+    }
+
+    /// <summary>Sums the gradients over the ranks (bucketed) and combines the step's statistics: sums of loss shares, hits
+    /// and positions, the maximum of the row losses.</summary>
+    private (double Loss, double Correct, double MaxRow, long Positions) ReduceAcrossRanks(ProcessGroup group, double loss, double correct, double maxRow, long positions)
+    {
+        using var scope = new DisposeScope();
+        using var noGrad = new NoGradScope();
+        var gradients = _parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        if (gradients.Count != _parameters.Count)
+            throw new InvalidOperationException($"{_parameters.Count - gradients.Count} trainable parameter(s) received no gradient in this step; data-parallel training needs a gradient for every parameter on every rank (the all-reduce pairs them by position). Hint: freeze unused parameters (RequiresGrad = false) or leave them out of the engine's parameters.");
+        group.AllReduce(gradients, ReduceOp.Sum);
+        var sums = Tensor.FromArray(new[] { loss, correct, positions }, 3).To(group.Device);        // (3)
+        var max = Tensor.FromArray(new[] { maxRow }, 1).To(group.Device);                            // (1)
+        group.AllReduce(sums, ReduceOp.Sum);
+        group.AllReduce(max, ReduceOp.Max);
+        var s = sums.To(Device.Cpu).ToArray<double>();
+        return (s[0], s[1], max.To(Device.Cpu).ToArray<double>()[0], (long)s[2]);
     }
 
     /// <summary>Sets the completed-step count after the optimizer's state was loaded from a checkpoint, so the next step

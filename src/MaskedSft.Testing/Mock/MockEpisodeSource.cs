@@ -1,5 +1,6 @@
 // Deterministic batches of mock robot episodes (images, prompts, action tokens with masks, state) from a seed.
 using System.Globalization;
+using MaskedSft.MLNet.Data;
 
 namespace MaskedSft.Testing.Mock;
 

@@ -1,4 +1,5 @@
 // A small real model for testing training infrastructure: real parameters and gradients, per-sample losses shaped by content.
+using MaskedSft.MLNet.Data;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Nn;
 

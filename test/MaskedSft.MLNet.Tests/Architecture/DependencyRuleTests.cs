@@ -1,4 +1,5 @@
-// The dependency rules between areas: the data layer knows nothing of libtorch; the product never depends on the testing kit.
+// The dependency rules between areas: the data layer knows nothing of libtorch; the product never depends on the testing
+// kit; the product's areas form no import circle (docs/architecture.md).
 using System.Reflection;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Tests.Tokenizers;
@@ -47,6 +48,56 @@ public sealed class DependencyRuleTests
         {
             var references = product.GetReferencedAssemblies().Select(a => a.Name).ToList();
             Assert.DoesNotContain("MaskedSft.Testing", references, $"{product.GetName().Name} references the testing kit");
+        }
+    }
+
+    [TestMethod]
+    public void ProductAreas_FormNoImportCircle()
+    {
+        // Area = the namespace segment after MaskedSft.MLNet (Models.Pretrained belongs to Models). An edge a -> b means a
+        // type of area a mentions a type of area b in its declaration or in a method's locals.
+        var product = typeof(EpisodeBatch).Assembly;
+        static string? AreaOf(Type t)
+        {
+            var ns = t.Namespace ?? "";
+            const string root = "MaskedSft.MLNet.";
+            return ns.StartsWith(root, StringComparison.Ordinal) ? ns[root.Length..].Split('.')[0] : null;
+        }
+
+        var edges = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var type in product.GetTypes())
+        {
+            if (AreaOf(type) is not { } from) continue;
+            if (!edges.TryGetValue(from, out var targets)) edges[from] = targets = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (_, used) in Signatures(type))
+            {
+                if (used.Assembly == product && AreaOf(used) is { } to && to != from) targets.Add(to);
+            }
+        }
+
+        Assert.IsGreaterThan(6, edges.Count, "fixture: the product's areas were found");
+        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the current path, 2 = done
+        var path = new List<string>();
+        string? Cycle(string area)
+        {
+            state[area] = 1;
+            path.Add(area);
+            foreach (var next in edges.GetValueOrDefault(area) ?? [])
+            {
+                if (state.GetValueOrDefault(next) == 1) return string.Join(" -> ", path.SkipWhile(a => a != next).Append(next));
+                if (state.GetValueOrDefault(next) == 0 && Cycle(next) is { } found) return found;
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[area] = 2;
+            return null;
+        }
+
+        foreach (var area in edges.Keys.Order(StringComparer.Ordinal))
+        {
+            if (state.GetValueOrDefault(area) != 0) continue;
+            var cycle = Cycle(area);
+            Assert.IsNull(cycle, $"import circle between areas of MaskedSft.MLNet: {cycle} (docs/architecture.md lists what may use what)");
         }
     }
 

@@ -1,6 +1,4 @@
 // The `mock-train` and `mock-hard-examples` commands, invoked in-process through the command catalog.
-using System.CommandLine;
-using MaskedSft.Cli;
 using MaskedSft.MLNet.Tests.Safetensors;
 
 namespace MaskedSft.MLNet.Tests.HardExamples;
@@ -9,19 +7,7 @@ namespace MaskedSft.MLNet.Tests.HardExamples;
 [DoNotParallelize]
 public sealed class MockCommandTests
 {
-    private static (int Exit, string Output, string Error) Invoke(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Invoke(params string[] args) => CliRunner.Run(args);
 
     [TestMethod]
     public void MockHardExamples_Defaults_PrintsChecksAndTestPassed()

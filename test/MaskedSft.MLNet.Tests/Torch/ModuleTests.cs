@@ -113,6 +113,19 @@ public sealed class ModuleTests
     }
 
     [TestMethod]
+    public void LayerNorm_WithoutBias_OnlyAWeightAndTheSameNormalization()
+    {
+        using var withBias = new LayerNorm(4);
+        using var noBias = new LayerNorm(4, bias: false);
+        using var scope = new DisposeScope();
+        CollectionAssert.AreEqual(new[] { "weight", "bias" }, withBias.NamedParameters().Select(p => p.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "weight" }, noBias.NamedParameters().Select(p => p.Name).ToArray());
+        Assert.IsNull(noBias.Bias);
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, -1, 0, 1, 2 }, 2, 4);
+        CollectionAssert.AreEqual(withBias.Forward(x).ToArray<float>(), noBias.Forward(x).ToArray<float>(), "a zero bias and no bias agree");
+    }
+
+    [TestMethod]
     public void RegisterParameter_DuplicateName_Throws()
     {
         Assert.ThrowsExactly<ArgumentException>(() => new Duplicate());

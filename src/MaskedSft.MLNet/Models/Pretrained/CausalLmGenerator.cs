@@ -57,9 +57,8 @@ public static class CausalLmGenerator
         var device = model.Device;
         var eos = EosIds(model, options);
         var pad = PadId(model, options);
-        var module = (Torch.Nn.Module)model;
         var wasTraining = model.IsTraining;
-        module.Eval();
+        model.Train(false);
         try
         {
             using var noGrad = new NoGradScope();
@@ -103,7 +102,7 @@ public static class CausalLmGenerator
         }
         finally
         {
-            module.Train(wasTraining);
+            model.Train(wasTraining);
         }
     }
 

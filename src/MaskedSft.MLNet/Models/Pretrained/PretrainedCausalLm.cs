@@ -167,6 +167,18 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
     /// <exception cref="IOException">Writing failed.</exception>
     public void Save(string directory) => PretrainedModelWriter.Save(this, directory);
 
+    /// <summary>Reads back the weights <see cref="Save"/> wrote (model.safetensors or shards with their index) into this
+    /// model, as the trainer's checkpoints need; the dtypes must match (a checkpoint is written in the compute dtype).</summary>
+    /// <param name="directory">The folder.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A parameter is missing or has another shape or dtype.</exception>
+    public void LoadSavedWeights(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        using var weights = Torch.Safetensors.SafetensorsWeights.Open(directory);
+        foreach (var (name, parameter) in NamedParameters()) weights.ReadInto(name, parameter, convertDType: false);
+    }
+
     /// <summary>Fills the parameters as transformers initialises them: normal(0, initializer_range) for weights and
     /// embeddings, zeros for biases, ones for norms; drawn on the CPU in float32 from <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed.</param>

@@ -29,6 +29,40 @@ public static class PretrainedModelWriter
         WriteText(Path.Combine(directory, GenerationConfig.FileName), model.GenerationConfig.ToJson());
     }
 
+    /// <summary>The tokenizer files of a Hugging Face folder that <see cref="CopyTokenizerFiles"/> copies when present.</summary>
+    public static IReadOnlyList<string> TokenizerFileNames { get; } =
+    [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "chat_template.jinja",
+        "chat_template.json", "vocab.json", "merges.txt", "tokenizer.model",
+    ];
+
+    /// <summary>Copies the tokenizer files (<see cref="TokenizerFileNames"/>, those present) of the folder a model was
+    /// loaded from into the folder it was saved to, so the saved folder is complete for transformers and for
+    /// <c>prepare --tokenizer</c>.</summary>
+    /// <param name="sourceDirectory">The original model folder.</param>
+    /// <param name="directory">The saved model folder.</param>
+    /// <returns>The names of the files copied.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="IOException">Copying failed.</exception>
+    public static IReadOnlyList<string> CopyTokenizerFiles(string sourceDirectory, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(sourceDirectory);
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory.CreateDirectory(directory);
+        var copied = new List<string>();
+        foreach (var name in TokenizerFileNames)
+        {
+            var source = Path.Combine(sourceDirectory, name);
+            if (!File.Exists(source)) continue;
+            var target = Path.Combine(directory, name);
+            if (Path.GetFullPath(source) == Path.GetFullPath(target)) continue;
+            File.Copy(source, target, overwrite: true);
+            copied.Add(name);
+        }
+
+        return copied;
+    }
+
     private static void WriteText(string path, string text) =>
         AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
 }
