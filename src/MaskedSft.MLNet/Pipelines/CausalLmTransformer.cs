@@ -73,8 +73,7 @@ public sealed class CausalLmTransformer : ITransformer, IDisposable
     public void SaveModel(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        Directory.CreateDirectory(directory);
-        Model.SaveWeights(Path.Combine(directory, "model.safetensors"));
+        Model.Save(directory);
     }
 
     /// <summary>Saves the transformer into an ML.NET model file (called by <c>mlContext.Model.Save</c>).</summary>
