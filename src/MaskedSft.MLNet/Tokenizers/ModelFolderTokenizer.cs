@@ -1,5 +1,7 @@
 // The tokenizer, chat template and end-of-sequence ids of a Hugging Face model folder.
 using System.Text.Json;
+using MaskedSft.MLNet.Models.Pretrained;
+using EosReader = MaskedSft.MLNet.Models.Pretrained.EndOfSequenceIds;
 using MaskedSft.MLNet.Tokenizers.Templates;
 
 namespace MaskedSft.MLNet.Tokenizers;
@@ -204,37 +206,30 @@ public sealed class ModelFolderTokenizer
         }
     }
 
+    /// <summary>The folder's eos ids (<see cref="EosReader.FromFolder"/>, the reader the model loader uses), checked
+    /// against the tokenizer; the tokenizer's eos token when no config names any.</summary>
     private static IReadOnlyList<int> ReadEndOfSequenceIds(string folder, BpeTokenizer tokenizer)
     {
-        foreach (var file in new[] { GenerationConfigFileName, "config.json" })
+        int[] ids;
+        string? file;
+        try
         {
-            var path = Path.Combine(folder, file);
-            if (!File.Exists(path))
-            {
-                continue;
-            }
-
-            using var document = TokenizerFileReading.ParseJson(path, File.ReadAllBytes(path));
-            if (!document.RootElement.TryGetProperty("eos_token_id", out var eos) || eos.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
-            var reader = new JsonFieldReader(path);
-            var ids = new List<int>();
-            foreach (var element in eos.ValueKind == JsonValueKind.Array ? eos.EnumerateArray().ToArray() : [eos])
-            {
-                if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out int id) || tokenizer.IdToToken(id) is null)
-                {
-                    throw reader.Error("$.eos_token_id", $"{element.GetRawText()} is not a token id of the tokenizer (it has {tokenizer.VocabularySize} ids).");
-                }
-
-                ids.Add(id);
-            }
-
-            return ids;
+            (ids, file) = EosReader.FromFolder(folder);
+        }
+        catch (ModelConfigException e)
+        {
+            throw new TokenizerFormatException(e.FilePath, e.Field, e.Message, e);
         }
 
-        return tokenizer.EndOfSequenceId is { } tokenizerEos ? [tokenizerEos] : [];
+        if (file is null) return tokenizer.EndOfSequenceId is { } tokenizerEos ? [tokenizerEos] : [];
+        foreach (var id in ids)
+        {
+            if (tokenizer.IdToToken(id) is null)
+            {
+                throw new JsonFieldReader(file).Error($"$.{EosReader.Field}", $"{id} is not a token id of the tokenizer (it has {tokenizer.VocabularySize} ids).");
+            }
+        }
+
+        return ids;
     }
 }

@@ -1,4 +1,4 @@
-// The exception the PNG decoder raises for malformed or unsupported files.
+// The exception the PNG decoder raises for bytes that are not a PNG file or do not decode.
 namespace MaskedSft.Testing.Imaging;
 
 /// <summary>Raised by <see cref="PngDecoder"/> when the bytes are not a PNG it can decode; the message says what is wrong.</summary>

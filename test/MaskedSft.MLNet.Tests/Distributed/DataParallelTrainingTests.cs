@@ -25,7 +25,7 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
     [TestMethod]
     public void Launch_TwoRanksOfFour_LossAndWeightsEqualOneProcessOfEight()
     {
-        RequireGloo();
+        GlooBackend.Require();
         var single = Fixture.NewDirectory("dp-single");
         var (exit, output, error) = CliRunner.Run([.. TrainArguments(single, batchSize: 8)]);
         Assert.AreEqual(0, exit, error + output);
@@ -50,7 +50,7 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
     [TestMethod]
     public void Launch_TwoRanks_HardExamplesOfBothRanksMergedOnRankZero()
     {
-        RequireGloo();
+        GlooBackend.Require();
         var run = TwoRankRun();
         var lines = File.ReadAllLines(Path.Combine(run, "hard_examples.jsonl"));
         Assert.AreEqual(2, lines.Length, "snapshots at steps 3 and 6, written once (by rank 0)");
@@ -67,7 +67,7 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
     [TestMethod]
     public void Launch_TwoRanksResumedFromStepThree_EqualsTheUninterruptedRun()
     {
-        RequireGloo();
+        GlooBackend.Require();
         var full = TwoRankRun();
         var resumed = Fixture.NewDirectory("dp-resumed");
         var (exit, output, error) = Launch([.. TrainArguments(resumed, batchSize: 4), "--resume", Path.Combine(full, "checkpoints", "step-00000003")]);
@@ -83,7 +83,7 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
     [TestMethod]
     public void TrainTwoRanks_OneKilled_OtherEndsWithClearErrorAndNoHalfCheckpoint()
     {
-        RequireGloo();
+        GlooBackend.Require();
         var run = Fixture.NewDirectory("dp-killed");
         var plan = LaunchPlan.Create(2, nodes: 1, nodeRank: 0, masterAddress: "127.0.0.1", masterPort: 0);
         var outputs = new[] { new StringWriter(), new StringWriter() };
@@ -161,11 +161,6 @@ public sealed class DataParallelTrainingTests : TrainingTestClass<DataParallelTr
         "--checkpoint-interval", checkpointInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), "--eval-interval", "0",
         "--max-hard-examples-buffer", "4", "--hard-example-log-interval", "3", "--device", "cpu", "--threads", "1",
     ];
-
-    private static void RequireGloo()
-    {
-        if (!ProcessGroup.IsBackendAvailable(DistributedBackend.Gloo)) Assert.Inconclusive("this native build has no Gloo backend");
-    }
 
     private static void AssertRelative(double expected, double actual, double tolerance, string what) =>
         Assert.IsTrue(Math.Abs(expected - actual) <= tolerance * Math.Max(Math.Abs(expected), 1e-12), $"{what}: expected {expected:R}, got {actual:R}");

@@ -15,9 +15,30 @@ public sealed class ProcessGroupLocalTests
     ];
 
     [TestMethod]
-    public void IsBackendAvailable_Gloo_True()
+    public void Create_WorldOfTwoWithoutTheBackend_SaysWhatTheBuildLacks()
     {
-        Assert.IsTrue(ProcessGroup.IsBackendAvailable(DistributedBackend.Gloo), "the native library was built without the Gloo headers (apt-get install libgloo-dev)");
+        if (GlooBackend.IsAvailable) Assert.Inconclusive("this native build has Gloo (the error only shows on builds without it)");
+        var e = Assert.ThrowsExactly<DistributedException>(() => ProcessGroup.Create(new ProcessGroupOptions
+        {
+            MasterAddress = "127.0.0.1", MasterPort = 29999, Rank = 0, WorldSize = 2, Timeout = TimeSpan.FromSeconds(2),
+        }));
+        StringAssert.Contains(e.Message, "not compiled into this native library");
+    }
+
+    [TestMethod]
+    public void WorldOfOne_WithAMasterAddress_NeedsNoBackendAndNoPeer()
+    {
+        // Nobody listens on the port and the native side checks no backend for a world of one (a build without Gloo,
+        // the GPU machine's, runs this too).
+        var port = Cli.Launch.LaunchPlan.Create(1, 1, 0, null, 0).MasterPort;
+        using var group = ProcessGroup.Create(new ProcessGroupOptions
+        {
+            MasterAddress = "127.0.0.1", MasterPort = port, Rank = 0, WorldSize = 1, Timeout = TimeSpan.FromSeconds(2),
+        });
+        Assert.IsTrue(group.IsLocal);
+        Assert.AreEqual(1, group.WorldSize);
+        group.Barrier();
+        CollectionAssert.AreEqual(new byte[] { 1, 2 }, group.AllGatherBytes([1, 2])[0]);
     }
 
     [TestMethod]

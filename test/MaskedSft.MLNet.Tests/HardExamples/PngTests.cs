@@ -1,4 +1,5 @@
-// PNG encoder and decoder: CRC-32, round trips for every channel count, PIL-written files, corruption, 64x64x3 thumbnails.
+// The PNG contract of the thumbnails (StbImageWriteSharp / StbImageSharp underneath): round trips for every channel count,
+// the color type on disk, PIL-written files, broken files, 64x64x3 thumbnails.
 using System.Text.Json;
 using MaskedSft.Testing.Imaging;
 
@@ -7,14 +8,6 @@ namespace MaskedSft.MLNet.Tests.HardExamples;
 [TestClass]
 public sealed class PngTests
 {
-    [TestMethod]
-    public void Crc32_CheckValue_IsCbf43926()
-    {
-        Assert.AreEqual(0xCBF43926u, Crc32.Compute("123456789"u8));
-        Assert.AreEqual(Crc32.Compute("123456789"u8), Crc32.Append(Crc32.Compute("1234"u8), "56789"u8));
-        Assert.AreEqual(0u, Crc32.Compute([]));
-    }
-
     [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
@@ -77,16 +70,33 @@ public sealed class PngTests
     }
 
     [TestMethod]
-    public void Decode_CorruptedInputs_ThrowPngFormatException()
+    [DataRow(1, 0)]
+    [DataRow(2, 4)]
+    [DataRow(3, 2)]
+    [DataRow(4, 6)]
+    public void Encode_WritesTheSignatureAndTheColorTypeOfTheChannels(int channels, int colorType)
+    {
+        var png = PngEncoder.Encode(new byte[3 * 2 * channels], 3, 2, channels);
+        CollectionAssert.AreEqual(PngEncoder.Signature.ToArray(), png[..8]);
+        Assert.AreEqual("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.AreEqual((3, 2), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))));
+        Assert.AreEqual(8, png[24], "bit depth");
+        Assert.AreEqual(colorType, png[25], "color type: 0 gray, 4 gray+alpha, 2 RGB, 6 RGBA (straight alpha)");
+    }
+
+    [TestMethod]
+    public void Decode_BrokenInputs_ThrowPngFormatException()
     {
         var png = PngEncoder.Encode(new byte[4 * 4 * 3], 4, 4, 3);
-        Assert.Throws<PngFormatException>(() => PngDecoder.Decode(png.AsSpan(1)));
-        Assert.Throws<PngFormatException>(() => PngDecoder.Decode(png.AsSpan(0, png.Length - 12)));
-        var flipped = (byte[])png.Clone();
-        flipped[42] ^= 0x10; // inside the IDAT data: CRC mismatch
-        var ex = Assert.Throws<PngFormatException>(() => PngDecoder.Decode(flipped));
-        StringAssert.Contains(ex.Message, "CRC");
+        StringAssert.Contains(Assert.Throws<PngFormatException>(() => PngDecoder.Decode(png.AsSpan(1))).Message, "signature");
         Assert.Throws<PngFormatException>(() => PngDecoder.Decode([]));
+        Assert.Throws<PngFormatException>(() => PngDecoder.Decode(png.AsSpan(0, 30)), "cut inside IHDR");
+        Assert.Throws<PngFormatException>(() => PngDecoder.Decode(png.AsSpan(0, png.Length - 12)), "no IEND");
+        var broken = (byte[])png.Clone();
+        const int ZlibHeader = 8 + 25 + 8; // signature, IHDR chunk, IDAT length + type
+        Assert.AreEqual("IDAT", System.Text.Encoding.ASCII.GetString(png, ZlibHeader - 4, 4), "fixture: the first chunk after IHDR is IDAT");
+        broken[ZlibHeader] ^= 0x10;
+        Assert.Throws<PngFormatException>(() => PngDecoder.Decode(broken), "a broken zlib header");
     }
 
     [TestMethod]

@@ -81,7 +81,7 @@ public sealed record GenerationConfig
         var config = new GenerationConfig
         {
             BosTokenId = r.OptionalInt(o, "bos_token_id"),
-            EosTokenIds = r.IntOrIntList(o, "eos_token_id"),
+            EosTokenIds = EndOfSequenceIds.Read(r, o),
             PadTokenId = r.OptionalInt(o, "pad_token_id"),
             DoSample = r.OptionalBool(o, "do_sample") ?? false,
             Temperature = r.OptionalDouble(o, "temperature") ?? 1.0,
@@ -102,7 +102,7 @@ public sealed record GenerationConfig
     {
         var o = Source?.DeepClone() as JsonObject ?? [];
         o["bos_token_id"] = BosTokenId;
-        o["eos_token_id"] = ConfigJsonReader.IntOrIntListNode(EosTokenIds);
+        o[EndOfSequenceIds.Field] = ConfigJsonReader.IntOrIntListNode(EosTokenIds);
         o["pad_token_id"] = PadTokenId;
         o["do_sample"] = DoSample;
         if (DoSample || Source?.ContainsKey("temperature") == true) o["temperature"] = Temperature;

@@ -59,7 +59,7 @@ internal static class PretrainedLmConfigReader
             InitializerRange = r.OptionalDouble(o, "initializer_range") ?? 0.02,
             TorchDType = dtype,
             BosTokenId = r.OptionalInt(o, "bos_token_id"),
-            EosTokenIds = r.IntOrIntList(o, "eos_token_id"),
+            EosTokenIds = EndOfSequenceIds.Read(r, o),
             PadTokenId = r.OptionalInt(o, "pad_token_id"),
             Source = o,
         };

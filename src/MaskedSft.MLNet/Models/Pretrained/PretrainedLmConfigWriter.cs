@@ -32,7 +32,7 @@ internal static class PretrainedLmConfigWriter
         if (c.Architecture == PretrainedArchitecture.Llama) o["mlp_bias"] = c.MlpBias;
         if (c.Architecture != PretrainedArchitecture.Llama) o["use_sliding_window"] = false;
         o["bos_token_id"] = c.BosTokenId;
-        o["eos_token_id"] = ConfigJsonReader.IntOrIntListNode(c.EosTokenIds);
+        o[EndOfSequenceIds.Field] = ConfigJsonReader.IntOrIntListNode(c.EosTokenIds);
         o["pad_token_id"] = c.PadTokenId;
         o["use_cache"] = true;
 

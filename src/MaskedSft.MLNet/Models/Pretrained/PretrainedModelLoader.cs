@@ -33,7 +33,8 @@ public static class PretrainedModelLoader
             throw new DirectoryNotFoundException($"model folder '{directory}' does not exist. Hint: pass the folder that holds config.json and the safetensors files.");
         var config = PretrainedLmConfig.Load(Path.Combine(directory, PretrainedLmConfig.FileName));
         var generationPath = Path.Combine(directory, GenerationConfig.FileName);
-        var generation = File.Exists(generationPath) ? GenerationConfig.Load(generationPath) : GenerationConfig.FromModelConfig(config);
+        var generation = (File.Exists(generationPath) ? GenerationConfig.Load(generationPath) : GenerationConfig.FromModelConfig(config))
+            with { EosTokenIds = EndOfSequenceIds.FromFolder(directory).Ids };
         using var weights = SafetensorsWeights.Open(directory);
         var model = new PretrainedCausalLm(config, options) { GenerationConfig = generation };
         try

@@ -236,13 +236,6 @@ MSFT_EXPORT msft_process_group msft_dist_create(int32_t backend, const char* mas
       throw std::invalid_argument("rank " + std::to_string(rank) + " is outside [0, " + std::to_string(world_size) + ")");
     }
     if (timeout_ms <= 0) throw std::invalid_argument("timeout must be positive, got " + std::to_string(timeout_ms) + " ms");
-    if (msft_dist_backend_available(backend) == 0) {
-      throw std::runtime_error(std::string("the ") + backend_name(backend) +
-                               " backend is not compiled into this native library (libtorch " +
-                               std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
-                               (backend == kNccl ? "; NCCL needs a CUDA libtorch and nccl.h at build time)"
-                                                 : "; Gloo needs the gloo headers at build time: libgloo-dev)"));
-    }
     auto group = std::make_unique<msft_dist_group>();
     group->backend = backend;
     group->rank = rank;
@@ -254,7 +247,14 @@ MSFT_EXPORT msft_process_group msft_dist_create(int32_t backend, const char* mas
         throw std::invalid_argument("a master address is required for a world of " + std::to_string(world_size) +
                                     " processes");
       }
-      return group.release();
+      return group.release();  // a world of one needs no store and no backend: its collectives are identities
+    }
+    if (msft_dist_backend_available(backend) == 0) {
+      throw std::runtime_error(std::string("the ") + backend_name(backend) +
+                               " backend is not compiled into this native library (libtorch " +
+                               std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
+                               (backend == kNccl ? "; NCCL needs a CUDA libtorch and nccl.h at build time)"
+                                                 : "; Gloo needs the gloo headers at build time: libgloo-dev)"));
     }
     if (master_port < 1 || master_port > 65535) {
       throw std::invalid_argument("master port must be in [1, 65535], got " + std::to_string(master_port));
