@@ -242,7 +242,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         for (var i = 0; i < _layers.Length; i++)
         {
             x = checkpoint
-                ? (mask is null ? Checkpoints()[i].Apply(x, cos, sin) : Checkpoints()[i].Apply(x, cos, sin, mask))
+                ? Checkpoints()[i].Apply(x, cos, sin, mask)
                 : _layers[i].Forward(x, cos, sin, mask, isCausal, cache is null ? null : (cache, i));
         }
 
@@ -250,8 +250,8 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
         return _norm.Forward(x);                                                                        // (B, T, C)
     }
 
-    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and, unless attention is
-    /// plainly causal, the mask (a null tensor cannot cross the checkpoint, so a causal call passes two extras).</summary>
+    /// <summary>One checkpointed function per layer (made on first use): extras are cos, sin and the mask, null when
+    /// attention is plainly causal (without a cache, the only case checkpointed, no mask means causal).</summary>
     private CheckpointedFunction[] Checkpoints()
     {
         if (_checkpoints is not null) return _checkpoints;
@@ -261,7 +261,7 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
             var layer = _layers[i];
             functions[i] = new CheckpointedFunction((x, extras) =>
             {
-                var mask = extras.Count > 2 ? extras[2] : null;
+                var mask = extras[2];
                 return layer.Forward(x, extras[0]!, extras[1]!, mask, mask is null, null);
             });
         }
