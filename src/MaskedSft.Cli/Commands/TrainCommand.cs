@@ -46,6 +46,11 @@ internal static class TrainCommand
         {
             if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--dist-timeout must be a positive number of seconds.");
         });
+        var blockSize = new Option<int?>("--block-size") { Description = "Positions per row T (default: the model's maximum sequence length; a pretrained model's is thousands, so set it near the dataset's longest episode)." };
+        blockSize.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--block-size must be a positive number of positions.");
+        });
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
         foreach (var positive in new[] { hardBuffer, hardInterval })
         {
@@ -57,7 +62,7 @@ internal static class TrainCommand
 
         var pretrained = new PretrainedTrainArguments();
         var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout })
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout, blockSize })
         {
             command.Options.Add(o);
         }
@@ -82,6 +87,7 @@ internal static class TrainCommand
                     MaxSteps = parseResult.GetValue(steps),
                     BatchSize = parseResult.GetValue(batch),
                     GradientAccumulationSteps = parseResult.GetValue(accumulation),
+                    BlockSize = parseResult.GetValue(blockSize),
                     LearningRate = parseResult.GetValue(lr),
                     WarmupSteps = parseResult.GetValue(warmup),
                     LogInterval = parseResult.GetValue(logInterval),

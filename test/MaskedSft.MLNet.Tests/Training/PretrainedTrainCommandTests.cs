@@ -69,6 +69,23 @@ public sealed class PretrainedTrainCommandTests
     }
 
     [TestMethod]
+    public void Train_BlockSize_TrainsShortRowsAndRejectsOneLongerThanTheModels()
+    {
+        using var temp = new TempDirectory();
+        var folder = HfModelFixtures.Folder("qwen2");
+        var data = FineTuneFixture.Prepare(temp, folder, count: 8);
+        var (exit, stdout, stderr) = CliRunner.Run(Train(folder, data, temp.Combine("run"), 1, "--block-size", "16", "--lora-rank", "2"));
+        Assert.AreEqual(0, exit, stderr + stdout);
+        var max = PretrainedLmConfig.Load(Path.Combine(folder, PretrainedLmConfig.FileName)).MaxPositionEmbeddings;
+        var (tooLong, _, error) = CliRunner.Run(Train(folder, data, temp.Combine("run2"), 1, "--block-size", (max + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--lora-rank", "2"));
+        Assert.AreEqual(2, tooLong);
+        StringAssert.Contains(error, $"exceeds the model's maximum sequence length {max}");
+        var (zero, _, zeroError) = CliRunner.Run(Train(folder, data, temp.Combine("run3"), 1, "--block-size", "0"));
+        Assert.AreNotEqual(0, zero);
+        StringAssert.Contains(zeroError, "--block-size must be a positive number");
+    }
+
+    [TestMethod]
     public void Train_FullFineTune_SavedFolderLoadsWithSameLogProbsAsResumedCheckpoint()
     {
         using var temp = new TempDirectory();
