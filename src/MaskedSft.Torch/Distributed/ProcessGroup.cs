@@ -12,10 +12,10 @@ namespace MaskedSft.Torch.Distributed;
 /// </summary>
 /// <remarks>
 /// Join with <see cref="FromEnvironment"/> in a process started by <c>maskedsft launch</c> or torchrun, or with
-/// <see cref="Create"/>. A world of one (what <see cref="FromEnvironment"/> gives when no launcher variables are set,
-/// or a launch of one process) opens no socket and needs no backend in the native build: its collectives leave the
-/// tensors as they are, which is exactly what they compute for one rank, so single-process runs go through the same
-/// code on any libtorch, with or without c10d's Gloo or NCCL. Collectives are serialized per group;
+/// <see cref="Create"/>. A world of one without a master address (what <see cref="FromEnvironment"/> gives when no
+/// launcher variables are set) opens no socket and needs no backend in the native build (a libtorch without Gloo's
+/// headers, PyTorch's own, runs it too): its collectives leave the tensors as they are, which is exactly what they
+/// compute for one rank, so single-process runs go through the same code. Collectives are serialized per group;
 /// tensors are reduced, broadcast or gathered in place on the device of the backend (CPU for Gloo, cuda:LOCAL_RANK for
 /// NCCL).
 /// </remarks>
@@ -36,7 +36,7 @@ public sealed class ProcessGroup : IDisposable
         WorldSize = options.WorldSize;
         LocalRank = options.LocalRank;
         Timeout = options.Timeout;
-        IsLocal = IsWorldOfOne(options);
+        IsLocal = options.MasterAddress is null;
         Device = device;
     }
 
@@ -64,7 +64,7 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>True for rank 0, the rank that writes checkpoints and metrics.</summary>
     public bool IsMain => Rank == 0;
 
-    /// <summary>True for a local world of one (no store, no sockets, no backend), with or without a master address.</summary>
+    /// <summary>True for a local world of one (no master address: no store, no sockets).</summary>
     public bool IsLocal { get; }
 
     /// <summary>Where this rank's collective tensors live: CPU for Gloo, cuda:<see cref="LocalRank"/> for NCCL.</summary>
@@ -110,7 +110,7 @@ public sealed class ProcessGroup : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A number is out of range (rank outside the world, port outside
     /// [1, 65535], timeout not positive) or a world of more than one has no master address.</exception>
-    /// <exception cref="DistributedException">A world of more than one whose backend is not in this native build, CUDA missing for NCCL, or
+    /// <exception cref="DistributedException">The backend is not in this native build, CUDA is missing for NCCL, or
     /// the rendezvous failed or timed out.</exception>
     public static ProcessGroup Create(ProcessGroupOptions options)
     {
@@ -118,12 +118,11 @@ public sealed class ProcessGroup : IDisposable
         Validate(options);
         NativeMethods.EnsureLoaded();
         var device = options.Backend == DistributedBackend.Nccl ? Device.Cuda(options.LocalRank) : Device.Cpu;
-        var local = IsWorldOfOne(options);
-        var where = local ? "local world of one" : $"{options.MasterAddress}:{options.MasterPort}";
+        var where = options.MasterAddress is null ? "local world of one" : $"{options.MasterAddress}:{options.MasterPort}";
         var operation = $"rendezvous at {where} (world of {options.WorldSize})";
         var watch = Stopwatch.StartNew();
         var handle = NativeMethods.msft_dist_create(
-            (int)options.Backend, local ? null : options.MasterAddress, options.MasterPort, options.Rank, options.WorldSize,
+            (int)options.Backend, options.MasterAddress, options.MasterPort, options.Rank, options.WorldSize,
             device.Type == DeviceType.Cuda ? device.Index : 0, (long)Math.Ceiling(options.Timeout.TotalMilliseconds));
         if (handle == IntPtr.Zero)
         {
@@ -132,9 +131,6 @@ public sealed class ProcessGroup : IDisposable
 
         return new ProcessGroup(handle, options, device);
     }
-
-    /// <summary>A world of one needs no rendezvous: its collectives are identities, even when a launcher named a master.</summary>
-    private static bool IsWorldOfOne(ProcessGroupOptions options) => options.MasterAddress is null || options.WorldSize == 1;
 
     /// <summary>Waits until every rank has reached this barrier.</summary>
     /// <exception cref="ObjectDisposedException">The group was disposed.</exception>

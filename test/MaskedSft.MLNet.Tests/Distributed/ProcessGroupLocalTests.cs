@@ -26,22 +26,6 @@ public sealed class ProcessGroupLocalTests
     }
 
     [TestMethod]
-    public void WorldOfOne_WithAMasterAddress_NeedsNoBackendAndNoPeer()
-    {
-        // Nobody listens on the port and the native side checks no backend for a world of one (a build without Gloo,
-        // the GPU machine's, runs this too).
-        var port = Cli.Launch.LaunchPlan.Create(1, 1, 0, null, 0).MasterPort;
-        using var group = ProcessGroup.Create(new ProcessGroupOptions
-        {
-            MasterAddress = "127.0.0.1", MasterPort = port, Rank = 0, WorldSize = 1, Timeout = TimeSpan.FromSeconds(2),
-        });
-        Assert.IsTrue(group.IsLocal);
-        Assert.AreEqual(1, group.WorldSize);
-        group.Barrier();
-        CollectionAssert.AreEqual(new byte[] { 1, 2 }, group.AllGatherBytes([1, 2])[0]);
-    }
-
-    [TestMethod]
     public void FromEnvironment_NoLauncher_LocalWorldOfOne()
     {
         WithLauncherEnvironment([], () =>
