@@ -92,6 +92,7 @@ public sealed class Trainer : IDisposable
             IgnoreIndex = (int)options.Loss.IgnoreIndex,
             Rank = _group?.Rank ?? 0,
             WorldSize = _group?.WorldSize ?? 1,
+            Packing = options.Packing,
         };
         _trainLoader = EpisodeDataLoader.CreateTrain(dataset, _loaderOptions);
         _window = Enumerable.Range(0, options.GradientAccumulationSteps).Select(_ => _trainLoader.CreateBatch()).ToArray();
@@ -101,7 +102,9 @@ public sealed class Trainer : IDisposable
         _objective = new SftObjective(model, options.Loss, _group);
         _engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), _objective, options, MaxSteps);
         _engine.MicroBatchComputed += OnMicroBatch;
-        if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log, _group);
+        if (options.HardExamples is not null && options.Packing)
+            log?.WriteLine("hard examples: off while packing (a packed row mixes episodes; tracking is per row)");
+        else if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log, _group);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
         if (model.Device.IsCuda)
         {
