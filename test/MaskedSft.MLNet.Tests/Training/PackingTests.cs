@@ -34,6 +34,46 @@ public sealed class PackingTests
         Compare(() => PretrainedModelLoader.Load(HfModelFixtures.Folder("qwen2")), probe.VocabSize, 5e-5);
     }
 
+    [TestMethod]
+    public void Trainer_Packing_TrainsAndResumesExactly_WithHardExamplesOff()
+    {
+        using var fixture = new TrainingFixture(train: 48, validation: 4);
+        var options = new TrainerOptions
+        {
+            MaxSteps = 6, BatchSize = 2, BlockSize = 32, WarmupSteps = 1, LogInterval = 1, EvalInterval = 0, CheckpointInterval = 0,
+            Seed = 3, Packing = true, OutputDirectory = fixture.NewDirectory("straight"),
+        };
+        var log = new StringWriter();
+        using (var model = new TinyGpt(fixture.Config(), seed: 8))
+        using (var straight = new Trainer(model, fixture.Dataset, options, log))
+        {
+            Assert.IsNull(straight.HardExamples, "hard examples are off while packing");
+            straight.Run();
+        }
+
+        StringAssert.Contains(log.ToString(), "hard examples: off while packing");
+        var resumedDir = fixture.NewDirectory("resumed");
+        string checkpoint;
+        using (var model = new TinyGpt(fixture.Config(), seed: 8))
+        using (var first = new Trainer(model, fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        {
+            first.Run(untilStep: 3);
+            checkpoint = first.SaveCheckpoint();
+        }
+
+        using (var model = new TinyGpt(fixture.Config(), seed: 99))
+        using (var resumed = new Trainer(model, fixture.Dataset, options with { OutputDirectory = resumedDir }))
+        {
+            resumed.LoadCheckpoint(checkpoint);
+            resumed.Run();
+        }
+
+        var expected = MetricsWriter.ReadAll(Path.Combine(options.OutputDirectory!, "metrics.jsonl"));
+        var actual = MetricsWriter.ReadAll(Path.Combine(resumedDir, "metrics.jsonl"));
+        Assert.AreEqual(6, expected.Count);
+        for (var i = 0; i < expected.Count; i++) Assert.AreEqual(expected[i].Loss, actual[i].Loss, $"loss of step {expected[i].Step}");
+    }
+
     private static void Compare(Func<ICausalLm> create, int vocab, double gradientTolerance)
     {
         using var dir = new TempDirectory();
