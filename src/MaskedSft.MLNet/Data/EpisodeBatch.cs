@@ -53,6 +53,7 @@ public sealed class EpisodeBatch
         documentIds = isPacked ? GC.AllocateUninitializedArray<long>(n, pinned: true) : [];
         positionIds = isPacked ? GC.AllocateUninitializedArray<long>(n, pinned: true) : [];
         rowDocumentCounts = new int[batchSize];
+        Array.Fill(rowDocumentCounts, 1);
     }
 
     /// <summary>Capacity in rows, B.</summary>

@@ -34,6 +34,7 @@ public sealed class EpisodeDataLoaderPackingTests
             {
                 var sample = samples[next++];
                 var m = sample.RowTargetCounts[0];
+                Assert.AreEqual(1, sample.RowDocumentCounts[0], "an unpacked row is one document");
                 Assert.IsTrue(offset + m <= T);
                 CollectionAssert.AreEqual(sample.Inputs[..m].ToArray(), row.Inputs.Slice(offset, m).ToArray(), $"X of document {d}");
                 CollectionAssert.AreEqual(sample.Targets[..m].ToArray(), row.Targets.Slice(offset, m).ToArray(), $"Y of document {d}: its own next tokens");
