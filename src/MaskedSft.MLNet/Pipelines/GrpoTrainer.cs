@@ -44,7 +44,8 @@ public sealed class GrpoTrainer : IEstimator<GrpoTransformer>
     /// <summary>Trains on the prompts of <paramref name="input"/>.</summary>
     /// <param name="input">A view with a <c>PromptTokens</c> column.</param>
     /// <returns>The transformer over the trained model, with every step's measurements.</returns>
-    /// <exception cref="ArgumentException">The column is missing or has the wrong type, or there is no prompt.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The column is missing or has the wrong type.</exception>
+    /// <exception cref="ArgumentException">A prompt is empty.</exception>
     public GrpoTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -60,7 +61,7 @@ public sealed class GrpoTrainer : IEstimator<GrpoTransformer>
     /// <summary>The output schema: the input's columns plus <c>Completion</c> (vector of Int32) and <c>Reward</c> (Single).</summary>
     /// <param name="inputSchema">The input schema.</param>
     /// <returns>The output schema.</returns>
-    /// <exception cref="ArgumentException">The prompt column is missing or not a vector of Int32.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The prompt column is missing or not a vector of Int32.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
