@@ -54,18 +54,7 @@ public sealed class GrpoObjective : ITrainingObjective<RlBatch>
     public long PrepareStep(IReadOnlyList<RlBatch> window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        long tokens = 0, sequences = 0;
-        foreach (var batch in window)
-        {
-            for (var r = 0; r < batch.Rows; r++)
-            {
-                if (_loss.Options.MaskTruncatedCompletions && batch.Truncated[r]) continue;
-                var n = batch.TrainedCount(r);
-                tokens += n;
-                if (n > 0) sequences++;
-            }
-        }
-
+        var (tokens, sequences) = RlBatch.CountTrained(window, _loss.Options.MaskTruncatedCompletions);
         _normalizer = new LossNormalizer(tokens, sequences, _loss.Options.MaxCompletionLength);
         _windowSize = Math.Max(1, window.Count);
         LastStep = new GrpoStepStatistics();

@@ -134,6 +134,28 @@ public sealed class RlBatch
         return n;
     }
 
+    /// <summary>The trained tokens and the rows with at least one, over a window of batches (the loss denominators).</summary>
+    /// <param name="window">The batches.</param>
+    /// <param name="skipTruncated">Leave truncated rows out (mask_truncated_completions).</param>
+    /// <returns>(tokens, sequences).</returns>
+    public static (long Tokens, long Sequences) CountTrained(IReadOnlyList<RlBatch> window, bool skipTruncated)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        long tokens = 0, sequences = 0;
+        foreach (var batch in window)
+        {
+            for (var r = 0; r < batch.Rows; r++)
+            {
+                if (skipTruncated && batch.Truncated[r]) continue;
+                var n = batch.TrainedCount(r);
+                tokens += n;
+                if (n > 0) sequences++;
+            }
+        }
+
+        return (tokens, sequences);
+    }
+
     /// <summary>Checks the batch's invariants: finite advantages, log-probs ≤ 0 (finite) where trained, positive temperatures,
     /// target counts within T, and every trained position a real target.</summary>
     /// <exception cref="InvalidDataException">An invariant fails; the message names the row, the position and the field.</exception>

@@ -41,17 +41,7 @@ public sealed class WeightedSftRlObjective : ITrainingObjective<RlBatch>
     public long PrepareStep(IReadOnlyList<RlBatch> window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        long tokens = 0, sequences = 0;
-        foreach (var batch in window)
-        {
-            for (var r = 0; r < batch.Rows; r++)
-            {
-                var n = batch.TrainedCount(r);
-                tokens += n;
-                if (n > 0) sequences++;
-            }
-        }
-
+        var (tokens, sequences) = RlBatch.CountTrained(window, skipTruncated: false);
         _normalizer = new LossNormalizer(tokens, sequences, _loss.Options.NormLength);
         return tokens;
     }
@@ -66,9 +56,6 @@ public sealed class WeightedSftRlObjective : ITrainingObjective<RlBatch>
         var hidden = Policy.ForwardHidden(new CausalLmInput(t.InputIds));                                   // (B, T, C)
         var output = _loss.ComputeFromHidden(hidden, Policy.HeadWeight, t.TargetIds, t.LossMask, t.Advantages, _normalizer);
         using var noGrad = new NoGradScope();
-        var correct = output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum();                   // ()
-        var rowTargets = output.EffectiveMask.Sum(1);                                                      // (B)
-        var rowLoss = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32);         // (B)
-        return new MicroBatchLoss(output.Loss, rowLoss, rowTargets, correct, (long)batch.Rows * batch.Length);
+        return MicroBatchLoss.FromMaskedLm(output, (long)batch.Rows * batch.Length);
     }
 }
