@@ -83,10 +83,7 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
         ArgumentNullException.ThrowIfNull(batch);
         var output = Forward(_loss, batch, withAdvantages: true, _normalizer);
         using var noGrad = new NoGradScope();
-        var correct = output.Predictions.Eq(output.SelectedTargets).Sum();                         // ()
-        var rowTargets = output.EffectiveMask.Sum(1);                                                // (B)
-        var rowLoss = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32);   // (B)
-        return new MicroBatchLoss(output.Loss, rowLoss, rowTargets, correct, (long)batch.Rows * batch.BlockSize);
+        return MicroBatchLoss.FromMaskedLm(output, (long)batch.Rows * batch.BlockSize);
     }
 
     /// <summary>The summed (not averaged) cross-entropy of a batch's supervised targets and their number, without advantage
