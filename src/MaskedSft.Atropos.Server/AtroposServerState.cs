@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MaskedSft.MLNet.Rl.Atropos;
+using MaskedSft.Torch.IO;
 
 namespace MaskedSft.Atropos.Server;
 
@@ -288,9 +289,7 @@ public sealed class AtroposServerState
     private void Persist()
     {
         if (StatePath is null) return;
-        var temp = StatePath + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_s, SnapshotJson));
-        File.Move(temp, StatePath, overwrite: true);
+        AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, _s, SnapshotJson));
     }
 
     /// <summary>Everything the server keeps, as persisted.</summary>

@@ -41,12 +41,6 @@ public sealed class SyntheticEnvironment
     /// <returns><c>NAME-NNNNNN</c>.</returns>
     public string GroupId(int index) => $"{Options.Name}-{index:D6}";
 
-    /// <summary>Reads the group id a group of this environment carries, or null.</summary>
-    /// <param name="group">A group.</param>
-    /// <returns>The id or null.</returns>
-    public static string? GroupIdOf(AtroposScoredData group) =>
-        group?.GenerationParams is { } p && p.TryGetPropertyValue("group_id", out var id) ? id?.GetValue<string>() : null;
-
     /// <summary>Makes group <paramref name="index"/> (deterministic).</summary>
     /// <param name="index">The group's index.</param>
     /// <param name="envId">The environment id to stamp, or null.</param>
@@ -94,7 +88,7 @@ public sealed class SyntheticEnvironment
             Masks = masks,
             Scores = scores,
             Advantages = advantages,
-            GenerationParams = new JsonObject { ["group_id"] = GroupId(index), ["temperature"] = 1.0 },
+            GenerationParams = new JsonObject { [AtroposGroupIds.Key] = GroupId(index), ["temperature"] = 1.0 },
             GroupOverrides = pattern is null ? null : new JsonObject { ["advantage_pattern"] = pattern.Value.ToString() },
             EnvId = envId,
         };

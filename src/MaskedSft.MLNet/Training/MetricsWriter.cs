@@ -28,7 +28,13 @@ public sealed class MetricsWriter : IDisposable
     /// <summary>Appends one line and flushes it.</summary>
     /// <param name="metrics">The step's metrics.</param>
     /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
-    public void Write(StepMetrics metrics)
+    public void Write(StepMetrics metrics) => Write(metrics, extra: null);
+
+    /// <summary>Appends one line with further numeric fields after the standard ones (e.g. an RL trainer's diagnostics) and flushes it.</summary>
+    /// <param name="metrics">The step's metrics.</param>
+    /// <param name="extra">Further fields by name (written in the dictionary's order; non-finite values as strings); null for none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
+    public void Write(StepMetrics metrics, IReadOnlyDictionary<string, double>? extra)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _buffer.ResetWrittenCount();
@@ -54,6 +60,11 @@ public sealed class MetricsWriter : IDisposable
                 json.WriteNumber("samples_seen", hard.SamplesSeen);
                 json.WriteNumber("admitted", hard.Admitted);
                 json.WriteEndObject();
+            }
+
+            if (extra is not null)
+            {
+                foreach (var (name, value) in extra) WriteDouble(json, name, value);
             }
 
             json.WriteEndObject();
