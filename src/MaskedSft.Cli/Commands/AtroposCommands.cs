@@ -7,6 +7,7 @@ using MaskedSft.MLNet.Models.Lora;
 using MaskedSft.MLNet.Models.Pretrained;
 using MaskedSft.MLNet.Rl.Atropos;
 using MaskedSft.MLNet.Training;
+using MaskedSft.MLNet.Training.Rl;
 using MaskedSft.Torch;
 
 namespace MaskedSft.Cli.Commands;
@@ -62,7 +63,7 @@ internal static class AtroposCommands
     public static Command CreateEnv()
     {
         var defaults = new SyntheticEnvironmentOptions();
-        var api = new Option<Uri>("--api") { Description = "The Atropos server.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8000") };
+        var api = new Option<string>("--api") { Description = "The Atropos server.", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
         var groups = new Option<int>("--groups") { Description = "Groups to post.", DefaultValueFactory = _ => defaults.Groups };
         var groupSize = new Option<int>("--group-size") { Description = "Sequences per group.", DefaultValueFactory = _ => defaults.GroupSize };
         var prompt = new Option<int>("--prompt-length") { Description = "Prompt tokens.", DefaultValueFactory = _ => defaults.PromptLength };
@@ -91,7 +92,7 @@ internal static class AtroposCommands
                     Seed = parseResult.GetValue(seed),
                     MaxQueuedGroups = parseResult.GetValue(maxQueue),
                 });
-                using var client = new AtroposClient(parseResult.GetValue(api)!);
+                using var client = new AtroposClient(ParseApi(parseResult.GetValue(api)!));
                 await env.RunAsync(client, log: stdout, cancellationToken: cancellationToken);
                 return 0;
             }
@@ -110,12 +111,21 @@ internal static class AtroposCommands
     {
         var defaults = new TrainerOptions();
         var clientDefaults = new AtroposClientOptions();
-        var api = new Option<Uri>("--api") { Description = "The Atropos server.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8000") };
+        var api = new Option<string>("--api") { Description = "The Atropos server.", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
         var steps = new Option<int>("--steps") { Description = "Batches to train (optimizer steps; registered as num_steps).", Required = true };
         var batch = new Option<int>("--batch-size") { Description = "Sequences per batch (registered as batch_size).", Required = true };
         var maxLen = new Option<int>("--max-token-len") { Description = "Longest sequence accepted (registered as max_token_len).", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: metrics.jsonl, checkpoints/, atropos/, model/.", Required = true };
-        var objective = new Option<string>("--objective") { Description = "weighted-sft (advantage-weighted SFT, seed 002).", DefaultValueFactory = _ => "weighted-sft" };
+        var objective = new Option<string>("--objective") { Description = "weighted-sft (advantage-weighted SFT, seed 002) or grpo (clipped importance-weighted policy gradient with optional KL).", DefaultValueFactory = _ => "weighted-sft" };
+        var grpoDefaults = new GrpoLossOptions();
+        var klBeta = new Option<double>("--kl-beta") { Description = "GRPO: weight of the KL term to the reference (the LoRA base with adapters disabled, or the groups' ref_logprobs).", DefaultValueFactory = _ => grpoDefaults.KlBeta };
+        var klEstimator = new Option<string>("--kl-estimator") { Description = "GRPO: k1 | k2 | k3.", DefaultValueFactory = _ => grpoDefaults.KlEstimator.ToString().ToLowerInvariant() };
+        var epsLow = new Option<double>("--epsilon-low") { Description = "GRPO: lower clip of the ratio (1 - eps_low).", DefaultValueFactory = _ => grpoDefaults.EpsilonLow };
+        var epsHigh = new Option<double>("--epsilon-high") { Description = "GRPO: upper clip of the ratio (1 + eps_high).", DefaultValueFactory = _ => grpoDefaults.EpsilonHigh };
+        var dualClip = new Option<double?>("--dual-clip") { Description = "GRPO: dual-clip constant c > 1 for negative advantages (off by default)." };
+        var isLevel = new Option<string>("--importance-sampling") { Description = "GRPO: token | sequence level importance ratio.", DefaultValueFactory = _ => "token" };
+        var grpoAggregation = new Option<string>("--grpo-aggregation") { Description = "GRPO: grpo | bnpo | dr_grpo | dapo.", DefaultValueFactory = _ => "grpo" };
+        var maskTruncated = new Option<bool>("--mask-truncated-completions") { Description = "GRPO: leave truncated completions out of the loss." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from a checkpoint (or a run directory: its newest)." };
         var accumulation = new Option<int>("--accumulation") { Description = "Micro-batches each batch is split into.", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
@@ -135,7 +145,8 @@ internal static class AtroposCommands
         var keepBatches = new Option<bool>("--keep-batches") { Description = "Keep every trained batch under atropos/batches/ (default: deleted once in a checkpoint)." };
         var pretrained = new PretrainedTrainArguments();
         var command = new Command("atropos-train", "Train a Hugging Face model folder (full or LoRA) on batches from an Atropos API server: register, poll, train, checkpoint, resume exactly.");
-        foreach (var o in new Option[] { api, steps, batch, maxLen, output, objective, resume, accumulation, lr, warmup, checkpointInterval, seed, device, aggregation, advNorm, temperature, scoreNorm, padId, padMultiple, truncate, retries, pollMax, keepBatches })
+        foreach (var o in new Option[] { api, steps, batch, maxLen, output, objective, resume, accumulation, lr, warmup, checkpointInterval, seed, device, aggregation, advNorm, temperature, scoreNorm, padId, padMultiple, truncate, retries, pollMax, keepBatches,
+            klBeta, klEstimator, epsLow, epsHigh, dualClip, isLevel, grpoAggregation, maskTruncated })
             command.Options.Add(o);
         pretrained.AddTo(command);
         pretrained.Model.Required = true;
@@ -146,8 +157,21 @@ internal static class AtroposCommands
             try
             {
                 var objectiveName = parseResult.GetValue(objective)!;
-                if (objectiveName != "weighted-sft")
-                    throw new ArgumentException($"--objective '{objectiveName}' is not available; use weighted-sft.");
+                if (objectiveName is not ("weighted-sft" or "grpo"))
+                    throw new ArgumentException($"--objective '{objectiveName}' is not one of weighted-sft, grpo.");
+                var grpo = objectiveName != "grpo" ? null : grpoDefaults with
+                {
+                    KlBeta = parseResult.GetValue(klBeta),
+                    KlEstimator = ParseEnum<KlEstimator>(parseResult.GetValue(klEstimator)!, "--kl-estimator"),
+                    EpsilonLow = parseResult.GetValue(epsLow),
+                    EpsilonHigh = parseResult.GetValue(epsHigh),
+                    DualClip = parseResult.GetValue(dualClip),
+                    ImportanceSampling = ParseEnum<ImportanceSamplingLevel>(parseResult.GetValue(isLevel)!, "--importance-sampling"),
+                    Aggregation = ParseEnum<GrpoAggregation>(parseResult.GetValue(grpoAggregation)!, "--grpo-aggregation"),
+                    MaskTruncatedCompletions = parseResult.GetValue(maskTruncated),
+                    MaxCompletionLength = parseResult.GetValue(maxLen),
+                };
+                grpo?.Validate();
                 var run = parseResult.GetValue(output)!.FullName;
                 var dev = parseResult.GetValue(device)!.Trim().ToLowerInvariant() == "auto" ? Device.Auto : Device.Parse(parseResult.GetValue(device)!);
                 var seedValue = parseResult.GetValue(seed);
@@ -176,6 +200,7 @@ internal static class AtroposCommands
                     Training = training,
                     MaxTokenLength = parseResult.GetValue(maxLen),
                     ObjectiveName = objectiveName,
+                    Objective = grpo is null ? null : policy => new GrpoObjective(policy, grpo),
                     KeepTrainedBatches = parseResult.GetValue(keepBatches),
                     Processor = new AtroposProcessorOptions
                     {
@@ -186,7 +211,7 @@ internal static class AtroposCommands
                     },
                 };
                 using var model = pretrained.LoadForTraining(parseResult, dev, seedValue, stdout);
-                using var client = new AtroposClient(parseResult.GetValue(api)!, clientDefaults with
+                using var client = new AtroposClient(ParseApi(parseResult.GetValue(api)!), clientDefaults with
                 {
                     MaxRetries = parseResult.GetValue(retries),
                     PollMaxDelay = TimeSpan.FromSeconds(Math.Max(parseResult.GetValue(pollMax), clientDefaults.PollInitialDelay.TotalSeconds)),
@@ -209,7 +234,7 @@ internal static class AtroposCommands
                 return trainer.Step < trainer.MaxSteps ? 130 : 0;
             }
             catch (Exception e) when (e is AtroposException or InvalidDataException or IOException or ArgumentException or FormatException or TimeoutException
-                or TorchException or ModelConfigException or NotSupportedException or MaskedSft.Torch.Safetensors.SafetensorsFormatException)
+                or InvalidOperationException or TorchException or ModelConfigException or NotSupportedException or MaskedSft.Torch.Safetensors.SafetensorsFormatException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return 2;
@@ -217,6 +242,9 @@ internal static class AtroposCommands
         });
         return command;
     }
+
+    private static Uri ParseApi(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new FormatException($"--api '{text}' is not an absolute address. Hint: e.g. http://127.0.0.1:8000.");
 
     private static IReadOnlyList<AdvantagePattern> ParsePatterns(string text)
     {

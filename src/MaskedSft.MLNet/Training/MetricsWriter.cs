@@ -30,11 +30,11 @@ public sealed class MetricsWriter : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
     public void Write(StepMetrics metrics) => Write(metrics, extra: null);
 
-    /// <summary>Appends one line with further numeric fields after the standard ones (e.g. an RL trainer's diagnostics) and flushes it.</summary>
+    /// <summary>Appends one step's metrics followed by more fields (e.g. the RL diagnostics) in the same JSON object.</summary>
     /// <param name="metrics">The step's metrics.</param>
-    /// <param name="extra">Further fields by name (written in the dictionary's order; non-finite values as strings); null for none.</param>
+    /// <param name="extra">Writes further properties into the open object; null = none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
-    public void Write(StepMetrics metrics, IReadOnlyDictionary<string, double>? extra)
+    public void Write(StepMetrics metrics, Action<Utf8JsonWriter>? extra)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _buffer.ResetWrittenCount();
@@ -62,11 +62,7 @@ public sealed class MetricsWriter : IDisposable
                 json.WriteEndObject();
             }
 
-            if (extra is not null)
-            {
-                foreach (var (name, value) in extra) WriteDouble(json, name, value);
-            }
-
+            extra?.Invoke(json);
             json.WriteEndObject();
         }
 

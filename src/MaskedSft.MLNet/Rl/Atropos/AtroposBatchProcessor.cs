@@ -1,4 +1,6 @@
 // Groups from GET /batch -> RlBatch micro-batches aligned to targets: tokens, loss masks, advantages, temperatures, log-probs.
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MaskedSft.MLNet.Training.Rl;
 
@@ -97,7 +99,7 @@ public sealed class AtroposBatchProcessor
         var adv = batch.Row(batch.Advantages, row);
         var old = batch.OldLogProbs is { } o ? batch.Row(o, row) : default;
         var reference = batch.ReferenceLogProbs is { } rl ? batch.Row(rl, row) : default;
-        var zero = Override(group, i, "set_advantage_to_zero") is JsonValue z && z.TryGetValue<bool>(out var isZero) && isZero;
+        var zero = IsTrue(Override(group, i, "set_advantage_to_zero"));
         var tokenAdvantages = group.Advantages?[i];
         var prompt = -1;
         for (var t = 0; t < targets; t++)
@@ -124,7 +126,7 @@ public sealed class AtroposBatchProcessor
         batch.GroupIds[row] = g;
         batch.Scores[row] = (float)group.Scores[i];
         batch.Temperatures[row] = (float)Temperature(group, g, i);
-        batch.Truncated[row] = kept < tokens.Length || (Override(group, i, "truncated") is JsonValue tv && tv.TryGetValue<bool>(out var truncated) && truncated);
+        batch.Truncated[row] = kept < tokens.Length || IsTrue(Override(group, i, "truncated"));
     }
 
     /// <summary>The sequence-level advantages of a group from its scores.</summary>
@@ -145,9 +147,12 @@ public sealed class AtroposBatchProcessor
         if (node is null && group.GenerationParams is { } gp && gp.TryGetPropertyValue("temperature", out var t1)) (node, field) = (t1, "generation_params.temperature");
         if (node is null && group.GroupOverrides is { } go && go.TryGetPropertyValue("temperature", out var t2)) (node, field) = (t2, "group_overrides.temperature");
         if (node is null) return 1.0;
-        if (node is JsonValue v && v.TryGetValue<double>(out var value) && value > 0 && double.IsFinite(value)) return value;
+        if (node.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && double.IsFinite(value)) return value;
         throw new InvalidDataException($"Atropos group {g}, sequence {i}: {field} is {node.ToJsonString()}, expected a positive number.");
     }
+
+    private static bool IsTrue(JsonNode? node) => node is not null && node.GetValueKind() == JsonValueKind.True;
 
     private static JsonNode? Override(AtroposScoredData group, int i, string key) =>
         group.Overrides is { } o && i < o.Length && o[i] is { } obj && obj.TryGetPropertyValue(key, out var value) ? value : null;

@@ -13,5 +13,6 @@ public static class AtroposJson
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // ' and non-ASCII text as is, like Python's json
     };
 }

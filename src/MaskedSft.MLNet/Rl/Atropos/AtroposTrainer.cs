@@ -316,16 +316,24 @@ public sealed class AtroposTrainer : IDisposable
         _digest = SHA256.HashData([.. _digest, .. batchDigest]);
         _sequences += sequences;
         var ids = groups.Select(AtroposGroupIds.Of).OfType<string>().ToList();
-        var diagnostics = AtroposDiagnostics.Of(micro, groups.Count);
-        diagnostics["empty_polls"] = polled?.EmptyPolls ?? 0;
-        diagnostics["wait_s"] = polled?.Waited.TotalSeconds ?? 0;
-        diagnostics["client_retries"] = _client.Retries;
-        diagnostics["replayed"] = replayed ? 1 : 0;
-        _metrics?.Write(metrics, diagnostics);
-        WriteConsumed(step, groups.Count, sequences, Convert.ToHexStringLower(batchDigest), ids, replayed);
+        var diagnostics = RlBatchDiagnostics.Of(micro);
+        var policy = (_engine.Objective as GrpoObjective)?.LastStep;
+        var record = new AtroposStepRecord(metrics, diagnostics, policy, groups.Count, polled?.EmptyPolls ?? 0, polled?.Waited ?? TimeSpan.Zero,
+            ids, Convert.ToHexStringLower(batchDigest), replayed);
+        _metrics?.Write(metrics, json =>
+        {
+            RlMetrics.Write(json, diagnostics, policy);
+            json.WriteNumber("groups", record.Groups);
+            json.WriteNumber("sequences", sequences);
+            json.WriteNumber("empty_polls", record.EmptyPolls);
+            json.WriteNumber("wait_s", record.Waited.TotalSeconds);
+            json.WriteNumber("client_retries", _client.Retries);
+            json.WriteBoolean("replayed", replayed);
+        });
+        WriteConsumed(step, groups.Count, sequences, record.Digest, ids, replayed);
         _log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {step}/{MaxSteps}: loss {metrics.Loss:F4}, grad norm {metrics.GradNorm:F3}, score {diagnostics["score_mean"]:F3}, {groups.Count} groups / {sequences} seqs{(polled is { EmptyPolls: > 0 } p ? $", waited {p.Waited.TotalSeconds:F1} s ({p.EmptyPolls} empty polls)" : string.Empty)}{(replayed ? ", replayed" : string.Empty)}"));
-        return new AtroposStepRecord(metrics, diagnostics, ids, Convert.ToHexStringLower(batchDigest), replayed);
+            $"step {step}/{MaxSteps}: loss {metrics.Loss:F4}, grad norm {metrics.GradNorm:F3}, reward {diagnostics.RewardMean:F3}, {groups.Count} groups / {sequences} seqs{(polled is { EmptyPolls: > 0 } p ? $", waited {p.Waited.TotalSeconds:F1} s ({p.EmptyPolls} empty polls)" : string.Empty)}{(replayed ? ", replayed" : string.Empty)}"));
+        return record;
     }
 
     private void WriteConsumed(long step, int groups, int sequences, string digest, IReadOnlyList<string> ids, bool replayed)

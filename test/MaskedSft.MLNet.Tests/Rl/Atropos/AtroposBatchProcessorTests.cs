@@ -115,7 +115,8 @@ public sealed class AtroposBatchProcessorTests
         ];
         foreach (var (bad, expected) in cases)
         {
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => processor.Process([ok, bad]));
+            var first = bad.InferenceLogProbs is null ? ok : ok with { InferenceLogProbs = [[1, -1, -1]] }; // old log-probs are carried when every group has them
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => processor.Process([first, bad]), expected);
             StringAssert.Contains(e.Message, expected);
         }
     }

@@ -51,12 +51,12 @@ public sealed class AtroposServerStateTests
         Assert.AreEqual(("received", (int?)null), state.Receive(Group(4, env)));
         Assert.AreEqual(("received", (int?)null), state.Receive(Group(4)), "no env id: queued as is");
         Assert.IsNotNull(state.NextBatch(out _));
-        Assert.AreEqual(3, state.Step, "three batches of 4 formed at once");
-        Assert.IsNotNull(state.NextBatch(out _));
+        Assert.AreEqual(2, state.Step, "two batches of 4 formed at once: the 3 and the 1 are not packed together (packs hold groups of one size)");
         Assert.IsNotNull(state.NextBatch(out _));
         Assert.IsNull(state.NextBatch(out _));
-        Assert.AreEqual(3, state.Step);
-        Assert.AreEqual(3, state.BatchesServed);
+        Assert.AreEqual(2, state.Step);
+        Assert.AreEqual(2, state.QueueSize);
+        Assert.AreEqual(2, state.BatchesServed);
     }
 
     [TestMethod]

@@ -80,7 +80,7 @@ public sealed class AtroposTrainerTests
 
         Assert.HasCount(Steps, records);
         Assert.AreEqual(1, faults.Injected, "the 503 was served");
-        Assert.IsGreaterThan(0.0, records.Sum(r => r.Diagnostics["empty_polls"]), "null batches were polled");
+        Assert.IsGreaterThan(0, records.Sum(r => r.EmptyPolls), "null batches were polled");
         Assert.IsGreaterThanOrEqualTo(2, client.Retries, "the 503 and the refused connections while the server was down");
         var trained = records.SelectMany(r => r.GroupIds).ToList();
         CollectionAssert.AreEqual(Enumerable.Range(0, Environment.Options.Groups).Select(Environment.GroupId).Order().ToList(), trained.Order().ToList(),
@@ -139,7 +139,7 @@ public sealed class AtroposTrainerTests
             var state = trainer.LoadCheckpoint(run);
             Assert.AreEqual(4, state.Step);
             Assert.AreEqual(4, state.BatchesConsumed);
-            Assert.AreEqual(5, state.ServerStep, "the server had formed all six batches by step 4 (counter 0 + 6)... of which it reported its counter");
+            Assert.AreEqual(6, state.ServerStep, "the server formed all six batches at the first GET /batch (its counter counts formed batches)");
             var rest = await trainer.RunAsync();
             Assert.IsTrue(rest[0].Replayed, "step 5 is the spooled batch, not a new one");
             Assert.IsFalse(rest[1].Replayed);
@@ -173,7 +173,7 @@ public sealed class AtroposTrainerTests
         Assert.IsTrue(File.Exists(Path.Combine(run, "model", "adapter_config.json")), output);
         var lines = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"));
         Assert.HasCount(3, lines);
-        foreach (var key in new[] { "\"step\"", "\"loss\"", "\"score_mean\"", "\"adv_abs_max\"", "\"zero_std_groups\"", "\"truncated_frac\"" })
+        foreach (var key in new[] { "\"step\"", "\"loss\"", "\"reward_mean\"", "\"advantage_abs_max\"", "\"zero_std_fraction\"", "\"truncation_rate\"", "\"empty_polls\"" })
             StringAssert.Contains(lines[0], key);
 
         (exit, output, error) = CliRunner.Run([.. common, "--steps", "4", "--resume", run]);
@@ -185,6 +185,32 @@ public sealed class AtroposTrainerTests
         (exit, _, error) = CliRunner.Run([.. common, "--steps", "2", "--objective", "ppo"]);
         Assert.AreEqual(2, exit);
         StringAssert.Contains(error, "--objective 'ppo'");
+    }
+
+    [TestMethod]
+    public async Task Cli_AtroposTrainGrpoLoraWithKl_WritesRatioAndKlDiagnostics()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await AtroposServer.StartAsync();
+        using (var client = new AtroposClient(server.BaseAddress, Client))
+            await client.PostScoredDataListAsync(Enumerable.Range(0, 4).Select(i => Environment.CreateGroup(i)).ToList());
+        var run = temp.Combine("run");
+        var (exit, output, error) = CliRunner.Run("atropos-train", "--api", server.BaseAddress.ToString(), "--model", HfModelFixtures.Folder("qwen2"),
+            "--batch-size", "8", "--max-token-len", "16", "--out", run, "--lora-rank", "4", "--device", "cpu", "--steps", "2",
+            "--objective", "grpo", "--kl-beta", "0.1", "--kl-estimator", "k3", "--grpo-aggregation", "dr_grpo");
+        Assert.AreEqual(0, exit, output + error);
+        var lines = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"));
+        Assert.HasCount(2, lines);
+        using var first = System.Text.Json.JsonDocument.Parse(lines[0]);
+        var root = first.RootElement;
+        Assert.AreEqual(1.0, root.GetProperty("ratio_mean").GetDouble(), 1e-5, "step 0: no inference log-probs, the ratio is against the detached policy");
+        Assert.AreEqual(0.0, root.GetProperty("kl_mean").GetDouble(), 1e-6, "step 0: the adapters start at B = 0, so the policy is its reference");
+        Assert.IsTrue(double.IsFinite(root.GetProperty("loss").GetDouble()));
+
+        (exit, _, error) = CliRunner.Run("atropos-train", "--api", server.BaseAddress.ToString(), "--model", HfModelFixtures.Folder("qwen2"),
+            "--batch-size", "8", "--max-token-len", "16", "--out", temp.Combine("bad"), "--steps", "1", "--objective", "grpo", "--kl-estimator", "k9");
+        Assert.AreEqual(2, exit);
+        StringAssert.Contains(error, "--kl-estimator 'k9'");
     }
 
     [TestMethod]
