@@ -9,7 +9,6 @@ using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Training;
 using MaskedSft.MLNet.Training.Rl;
 using MaskedSft.Torch;
-using MaskedSft.Torch.Safetensors;
 
 namespace MaskedSft.MLNet.Rl.Atropos;
 
@@ -165,15 +164,7 @@ public sealed class AtroposTrainer : IDisposable
         var folder = _store.Save(Step, dir =>
         {
             Model.Save(dir);
-            var state = _engine.Optimizer.GetState();
-            try
-            {
-                SafetensorsTensorIO.Save(Path.Combine(dir, CheckpointMetadata.OptimizerFileName), state);
-            }
-            finally
-            {
-                foreach (var t in state.Values) t.Dispose();
-            }
+            CheckpointFiles.SaveOptimizer(dir, _engine.Optimizer);
 
             byte[] rng;
             using (var g = Generator.GetDefault()) rng = g.GetState();
@@ -213,12 +204,7 @@ public sealed class AtroposTrainer : IDisposable
         if (state.Objective != Options.ObjectiveName)
             throw new InvalidDataException($"{folder}: the checkpoint trained the {state.Objective} objective, this run asks for {Options.ObjectiveName}. Hint: resume with --objective {state.Objective}.");
         Model.LoadSavedWeights(folder);
-        using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
-        using (var scope = new DisposeScope())
-        {
-            var tensors = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
-            _engine.Optimizer.LoadState(tensors);
-        }
+        CheckpointFiles.LoadOptimizer(folder, _engine.Optimizer, Model.Device);
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(state.CpuRngState));
         _engine.Restore(state.Step);
@@ -236,14 +222,8 @@ public sealed class AtroposTrainer : IDisposable
     public static string ResolveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(Path.Combine(path, AtroposRunState.FileName))) return path;
-        foreach (var candidate in new[] { path, Path.Combine(path, "checkpoints") })
-        {
-            var list = CheckpointStore.ListIn(candidate);
-            if (list.Count > 0) return list[^1].Path;
-        }
-
-        throw new InvalidDataException($"{path}: no Atropos checkpoint found (expected {AtroposRunState.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
+        return CheckpointFiles.Resolve(path, AtroposRunState.FileName)
+            ?? throw new InvalidDataException($"{path}: no Atropos checkpoint found (expected {AtroposRunState.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
     }
 
     /// <inheritdoc />
