@@ -303,15 +303,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(folder);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Model.Save(folder);
-        var state = _engine.Optimizer.GetState();
-        try
-        {
-            SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
+        var state = CheckpointFiles.SaveOptimizer(folder, _engine.Optimizer);
 
         byte[] rng;
         using (var g = Generator.GetDefault()) rng = g.GetState();
@@ -331,7 +323,7 @@ public sealed class Trainer : IDisposable
             CpuRngState = Convert.ToBase64String(rng),
             CudaRngState = cudaRng,
             Architecture = Model.Architecture,
-            Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
+            Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(name => name.EndsWith(".exp_avg", StringComparison.Ordinal))),
             DatasetPath = _dataset.DirectoryPath,
             LastMetrics = _lastMetrics,
             HardExamplesFile = _hardExamples is null ? null : TrainerHardExamples.StateFileName,
@@ -366,12 +358,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
         }
 
-        using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
-        using (var scope = new DisposeScope())
-        {
-            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
-            _engine.Optimizer.LoadState(state);
-        }
+        CheckpointFiles.LoadOptimizer(folder, _engine.Optimizer, Model.Device);
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
         if (meta.CudaRngState is { } cuda && Model.Device.IsCuda)
@@ -401,14 +388,8 @@ public sealed class Trainer : IDisposable
     public static string ResolveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(Path.Combine(path, CheckpointMetadata.FileName))) return path;
-        foreach (var candidate in new[] { path, Path.Combine(path, "checkpoints") })
-        {
-            var list = CheckpointStore.ListIn(candidate);
-            if (list.Count > 0) return list[^1].Path;
-        }
-
-        throw new InvalidDataException($"{path}: no checkpoint found (expected {CheckpointMetadata.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
+        return CheckpointFiles.Resolve(path, CheckpointMetadata.FileName)
+            ?? throw new InvalidDataException($"{path}: no checkpoint found (expected {CheckpointMetadata.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
     }
 
     /// <inheritdoc />
