@@ -37,7 +37,7 @@ internal sealed class Reference(string python, string script)
         if (_versions is not null) return _versions.Length == 0 ? null : _versions;
         try
         {
-            var (exit, stdout) = Start(["-c", "import torch, transformers, peft; print(f'torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}')"]);
+            var (exit, stdout) = Start(quiet: true, ["-c", "import torch, transformers, peft; print(f'torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}')"]);
             _versions = exit == 0 ? stdout.Trim() : string.Empty;
         }
         catch (System.ComponentModel.Win32Exception)
@@ -50,17 +50,20 @@ internal sealed class Reference(string python, string script)
 
     private JsonDocument Run(string[] arguments)
     {
-        var (exit, stdout) = Start([script, .. arguments]);
+        var (exit, stdout) = Start(quiet: false, [script, .. arguments]);
         if (exit != 0) throw new InvalidOperationException($"reference.py {string.Join(' ', arguments)} failed ({exit}); see its stderr above.");
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
     }
 
-    private (int Exit, string Stdout) Start(string[] arguments)
+    /// <summary>Runs the python; its stderr goes to ours unless <paramref name="quiet"/> (the version probe).</summary>
+    private (int Exit, string Stdout) Start(bool quiet, string[] arguments)
     {
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = quiet, UseShellExecute = false };
         foreach (var a in arguments) info.ArgumentList.Add(a);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");
+        var errors = quiet ? process.StandardError.ReadToEndAsync() : null;
         var stdout = process.StandardOutput.ReadToEnd();
+        errors?.Wait();
         process.WaitForExit();
         return (process.ExitCode, stdout);
     }

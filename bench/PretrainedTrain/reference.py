@@ -43,6 +43,12 @@ SHAPES = {
 }
 
 
+def dtype_argument(transformers, dtype):
+    """transformers 4.56+ names the argument dtype (torch_dtype is deprecated there)."""
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    return {"dtype": dtype} if (major, minor) >= (4, 56) else {"torch_dtype": dtype}
+
+
 def write(args):
     import transformers
     fields = dict(SHAPES[args.shape])
@@ -50,7 +56,7 @@ def write(args):
     fields.pop("architectures")
     config = transformers.AutoConfig.for_model(model_type, **fields)
     torch.manual_seed(args.seed)
-    model = transformers.AutoModelForCausalLM.from_config(config, torch_dtype=torch.float32)
+    model = transformers.AutoModelForCausalLM.from_config(config, **dtype_argument(transformers, torch.float32))
     with torch.no_grad():  # weights that matter: norms away from 1 (biases stay random from the init below)
         for name, p in model.named_parameters():
             if name.endswith("norm.weight"):
@@ -65,7 +71,7 @@ def measure(args):
     import transformers
     device = torch.device(args.device)
     dtype = getattr(torch, args.dtype)
-    model = transformers.AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device)
+    model = transformers.AutoModelForCausalLM.from_pretrained(args.model, attn_implementation="sdpa", **dtype_argument(transformers, dtype)).to(device)
     model.config.use_cache = False
     if args.mode == "lora":
         import peft

@@ -60,8 +60,6 @@ internal sealed class PretrainedTrainArguments
     public int Run(ParseResult parseResult, string dataDirectory, TrainerOptions options, Device device, string? resume, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var folder = parseResult.GetValue(Model)!;
-        var rank = parseResult.GetValue(LoraRank);
-        var dtype = ParseDType(parseResult.GetValue(DType));
         using var dataset = EpisodeDataset.Open(dataDirectory);
         var tokenizer = ModelFolderTokenizer.Load(folder).Tokenizer;
         if (dataset.Header.Tokenizer?.Fingerprint is not { Length: > 0 } recorded)
@@ -76,26 +74,10 @@ internal sealed class PretrainedTrainArguments
             return 2;
         }
 
-        var model = PretrainedModelLoader.Load(folder, new PretrainedModelOptions { Device = device, DType = dtype });
-        ICausalLm trained = model;
+        var trained = LoadForTraining(parseResult, device, options.Seed, stdout);
         try
         {
-            model.GradientCheckpointing = parseResult.GetValue(GradientCheckpointing);
-            if (rank is { } r)
-            {
-                var config = new LoraConfig
-                {
-                    TargetModules = ParseTargets(parseResult.GetValue(LoraTargets)!),
-                    Rank = r,
-                    Alpha = parseResult.GetValue(LoraAlpha) ?? 2.0 * r,
-                    Dropout = parseResult.GetValue(LoraDropout),
-                    BaseModelNameOrPath = folder,
-                };
-                trained = LoraCausalLm.Create(model, config, options.Seed);
-            }
-
             var lora = trained as LoraCausalLm;
-            stdout.WriteLine($"model: {CausalLmDescription.Of(model)}{(lora is null ? ", full fine-tuning" : $", LoRA r={lora.Adapters.Config.Rank} alpha={lora.Adapters.Config.Alpha.ToString(CultureInfo.InvariantCulture)} on {lora.Adapters.Layers.Count} layers ({lora.Adapters.ParameterCount:N0} trainable)")}{(model.GradientCheckpointing ? ", gradient checkpointing" : string.Empty)}");
             stdout.WriteLine($"data: {dataset.DirectoryPath} ({dataset.Header.TrainEpisodeCount:N0} train / {dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
             using var trainer = new Trainer(trained, dataset, options with { Device = device, HardExampleDecoder = options.HardExamples is null ? null : tokenizer }, stdout);
             if (resume is not null)
@@ -121,6 +103,45 @@ internal sealed class PretrainedTrainArguments
         finally
         {
             trained.Dispose();
+        }
+    }
+
+    /// <summary>Loads the --model folder for training on <paramref name="device"/>, with gradient checkpointing when asked,
+    /// wrapped in fresh LoRA adapters when --lora-rank is given, and prints what it loaded.</summary>
+    /// <param name="parseResult">The parsed command line.</param>
+    /// <param name="device">The device.</param>
+    /// <param name="seed">The adapters' initialization seed.</param>
+    /// <param name="stdout">Where the model line is printed.</param>
+    /// <returns>The model to train (the caller disposes it; a LoRA model owns its base).</returns>
+    public ICausalLm LoadForTraining(ParseResult parseResult, Device device, ulong seed, TextWriter stdout)
+    {
+        var folder = parseResult.GetValue(Model)!;
+        var model = PretrainedModelLoader.Load(folder, new PretrainedModelOptions { Device = device, DType = ParseDType(parseResult.GetValue(DType)) });
+        try
+        {
+            model.GradientCheckpointing = parseResult.GetValue(GradientCheckpointing);
+            ICausalLm trained = model;
+            if (parseResult.GetValue(LoraRank) is { } r)
+            {
+                var config = new LoraConfig
+                {
+                    TargetModules = ParseTargets(parseResult.GetValue(LoraTargets)!),
+                    Rank = r,
+                    Alpha = parseResult.GetValue(LoraAlpha) ?? 2.0 * r,
+                    Dropout = parseResult.GetValue(LoraDropout),
+                    BaseModelNameOrPath = folder,
+                };
+                trained = LoraCausalLm.Create(model, config, seed);
+            }
+
+            var lora = trained as LoraCausalLm;
+            stdout.WriteLine($"model: {CausalLmDescription.Of(model)}{(lora is null ? ", full fine-tuning" : $", LoRA r={lora.Adapters.Config.Rank} alpha={lora.Adapters.Config.Alpha.ToString(CultureInfo.InvariantCulture)} on {lora.Adapters.Layers.Count} layers ({lora.Adapters.ParameterCount:N0} trainable)")}{(model.GradientCheckpointing ? ", gradient checkpointing" : string.Empty)}");
+            return trained;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
     }
 
