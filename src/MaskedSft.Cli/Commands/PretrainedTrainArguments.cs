@@ -22,10 +22,10 @@ internal sealed class PretrainedTrainArguments
     public Option<string?> Model { get; } = new("--model") { Description = "Fine-tune a Hugging Face model folder (Llama, Qwen2, Qwen3) instead of a tiny GPT; the dataset must be prepared with `prepare --tokenizer` on the same folder." };
 
     /// <summary>The compute dtype.</summary>
-    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: compute dtype float32, bfloat16 or float16 (default: float32 on the CPU, bfloat16 on CUDA)." };
+    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: dtype of the weights: float32, bfloat16 or float16 (default: float32, trained under bfloat16 autocast on CUDA; bfloat16 with --precision bf16)." };
 
     /// <summary>Gradient checkpointing per decoder block.</summary>
-    public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing") { Description = "With --model: recompute each decoder block in the backward pass (less activation memory, about a third more compute)." };
+    public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing") { Description = "Recompute each transformer block in the backward pass (less activation memory, about a third more compute)." };
 
     /// <summary>LoRA rank; LoRA is on when given.</summary>
     public Option<int?> LoraRank { get; } = new("--lora-rank") { Description = "With --model: train LoRA adapters of this rank (base frozen) and save a peft adapter; without it the whole model trains." };
@@ -61,7 +61,8 @@ internal sealed class PretrainedTrainArguments
     {
         var folder = parseResult.GetValue(Model)!;
         var rank = parseResult.GetValue(LoraRank);
-        var dtype = ParseDType(parseResult.GetValue(DType));
+        // Training keeps float32 master weights under bfloat16 autocast by default; --precision bf16 (or --dtype) loads bfloat16.
+        var dtype = ParseDType(parseResult.GetValue(DType)) ?? (options.Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
         using var dataset = EpisodeDataset.Open(dataDirectory);
         var tokenizer = ModelFolderTokenizer.Load(folder).Tokenizer;
         if (dataset.Header.Tokenizer?.Fingerprint is not { Length: > 0 } recorded)

@@ -27,6 +27,10 @@ using optional = c10::optional<T>;
 // Stores the message of the exception being handled in the thread-local error slot.
 void set_error(const char* message);
 
+// Counts one read of tensor data by the host (msft_host_read_count): every export that copies device data to host
+// memory, or a device tensor to the CPU, calls it once.
+void count_host_read();
+
 // Moves a defined tensor into a new handle and counts it as live.
 msft_tensor wrap(at::Tensor tensor);
 
