@@ -44,6 +44,33 @@ void set_autocast(at::DeviceType type, bool enabled, at::ScalarType dtype) {
 }
 }  // namespace
 
+namespace msft {
+
+AutocastState autocast_state() {
+  AutocastState s;
+  s.cuda = autocast_enabled(at::kCUDA);
+  s.cuda_dtype = autocast_dtype(at::kCUDA);
+  s.cpu = autocast_enabled(at::kCPU);
+  s.cpu_dtype = autocast_dtype(at::kCPU);
+  return s;
+}
+
+AutocastState set_autocast_state(const AutocastState& state) {
+  const auto previous = autocast_state();
+  set_autocast(at::kCUDA, state.cuda, state.cuda_dtype);
+  set_autocast(at::kCPU, state.cpu, state.cpu_dtype);
+  if (state.cuda || state.cpu) at::autocast::increment_nesting();
+  return previous;
+}
+
+void restore_autocast_state(const AutocastState& applied, const AutocastState& previous) {
+  if ((applied.cuda || applied.cpu) && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(at::kCUDA, previous.cuda, previous.cuda_dtype);
+  set_autocast(at::kCPU, previous.cpu, previous.cpu_dtype);
+}
+
+}  // namespace msft
+
 // Enters an autocast region on this thread for a device type (0 CPU, 1 CUDA) with a lower-precision dtype (e.g.
 // bfloat16): matrix products and the other ops of autocast's lower-precision list run in that dtype, the rest in
 // float32, and gradients flow back in each parameter's own dtype. Writes the previous state into *prev_enabled and
