@@ -79,19 +79,10 @@ public static partial class TorchOps
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfNegative(maxNorm);
         NativeMethods.EnsureLoaded();
-        var list = parameters.ToList();
-        var handles = HandlesOf(list);
-        IntPtr result;
         unsafe
         {
-            fixed (IntPtr* p = handles)
-            {
-                result = NativeMethods.msft_clip_grad_norm_device(p, handles.Length, maxNorm, normType);
-            }
+            return OverTensors(parameters, (p, n) => NativeMethods.msft_clip_grad_norm_device((IntPtr*)p, n, maxNorm, normType), "clip_grad_norm_device");
         }
-
-        GC.KeepAlive(list);
-        return Tensor.WrapNew(result, "clip_grad_norm_device");
     }
 
     /// <summary>The total norm of several tensors (e.g. all parameters) with multi-tensor kernels, kept on the device.</summary>
@@ -104,19 +95,26 @@ public static partial class TorchOps
     {
         ArgumentNullException.ThrowIfNull(tensors);
         NativeMethods.EnsureLoaded();
+        unsafe
+        {
+            return OverTensors(tensors, (p, n) => NativeMethods.msft_total_norm((IntPtr*)p, n, normType), "total_norm");
+        }
+    }
+
+    /// <summary>Calls a native function over an array of tensor handles (its address and length) and wraps the new tensor
+    /// it returns.</summary>
+    private static unsafe Tensor OverTensors(IEnumerable<Tensor> tensors, Func<IntPtr, long, IntPtr> call, string operation)
+    {
         var list = tensors.ToList();
         var handles = HandlesOf(list);
         IntPtr result;
-        unsafe
+        fixed (IntPtr* p = handles)
         {
-            fixed (IntPtr* p = handles)
-            {
-                result = NativeMethods.msft_total_norm(p, handles.Length, normType);
-            }
+            result = call((IntPtr)p, handles.Length);
         }
 
         GC.KeepAlive(list);
-        return Tensor.WrapNew(result, "total_norm");
+        return Tensor.WrapNew(result, operation);
     }
 
     private static IntPtr[] HandlesOf(List<Tensor> list)
