@@ -43,7 +43,8 @@ internal sealed class CausalSelfAttention : Module
 
         Tensor y;
         using (att)
-        using (var merged = att.Transpose(1, 2).Reshape(b, t, c))                         // (B, T, C)
+        using (var heads = att.Transpose(1, 2))                                          // (B, T, H, d)
+        using (var merged = heads.Reshape(b, t, c))                                      // (B, T, C)
         {
             y = _proj.Forward(merged);
         }

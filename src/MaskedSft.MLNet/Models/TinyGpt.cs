@@ -144,6 +144,9 @@ public sealed class TinyGpt : Module, ICausalLm
             x = te.Add(pe);                                                                  // (B, T, C)
         }
 
+        positions.Dispose();                                                                 // a handle made here (Arange or To)
+        if (!ReferenceEquals(tokens, idx)) tokens.Dispose();
+
         if (IsTraining && Config.Dropout > 0)
         {
             using var before = x;
