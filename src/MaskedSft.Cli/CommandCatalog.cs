@@ -23,5 +23,8 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return DoctorCommand.Create();
         yield return LaunchCommand.Create();
+        yield return AtroposCommands.CreateServe();
+        yield return AtroposCommands.CreateEnv();
+        yield return AtroposCommands.CreateTrain();
     }
 }

@@ -21,6 +21,7 @@ internal static class DoctorCommand
         command.Options.Add(data);
         command.Options.Add(block);
         command.Options.Add(checkpoint);
+        command.Subcommands.Add(DoctorRlCommand.Create());
         command.SetAction(parseResult =>
         {
             var output = parseResult.InvocationConfiguration.Output;

@@ -22,7 +22,7 @@ internal sealed class PretrainedTrainArguments
     public Option<string?> Model { get; } = new("--model") { Description = "Fine-tune a Hugging Face model folder (Llama, Qwen2, Qwen3) instead of a tiny GPT; the dataset must be prepared with `prepare --tokenizer` on the same folder." };
 
     /// <summary>The compute dtype.</summary>
-    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: dtype of the weights: float32, bfloat16 or float16 (default: float32, trained under bfloat16 autocast on CUDA; bfloat16 with --precision bf16)." };
+    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: compute dtype float32, bfloat16 or float16 (default: float32 on the CPU, bfloat16 on CUDA; float32 with --precision auto trains float32 master weights under bf16 autocast)." };
 
     /// <summary>Gradient checkpointing per decoder block.</summary>
     public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing") { Description = "Recompute each transformer block in the backward pass (less activation memory, about a third more compute)." };
@@ -60,9 +60,6 @@ internal sealed class PretrainedTrainArguments
     public int Run(ParseResult parseResult, string dataDirectory, TrainerOptions options, Device device, string? resume, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var folder = parseResult.GetValue(Model)!;
-        var rank = parseResult.GetValue(LoraRank);
-        // Training keeps float32 master weights under bfloat16 autocast by default; --precision bf16 (or --dtype) loads bfloat16.
-        var dtype = ParseDType(parseResult.GetValue(DType)) ?? (options.Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
         using var dataset = EpisodeDataset.Open(dataDirectory);
         var tokenizer = ModelFolderTokenizer.Load(folder).Tokenizer;
         if (dataset.Header.Tokenizer?.Fingerprint is not { Length: > 0 } recorded)
@@ -77,26 +74,10 @@ internal sealed class PretrainedTrainArguments
             return 2;
         }
 
-        var model = PretrainedModelLoader.Load(folder, new PretrainedModelOptions { Device = device, DType = dtype });
-        ICausalLm trained = model;
+        var trained = LoadForTraining(parseResult, device, options.Seed, stdout);
         try
         {
-            model.GradientCheckpointing = parseResult.GetValue(GradientCheckpointing);
-            if (rank is { } r)
-            {
-                var config = new LoraConfig
-                {
-                    TargetModules = ParseTargets(parseResult.GetValue(LoraTargets)!),
-                    Rank = r,
-                    Alpha = parseResult.GetValue(LoraAlpha) ?? 2.0 * r,
-                    Dropout = parseResult.GetValue(LoraDropout),
-                    BaseModelNameOrPath = folder,
-                };
-                trained = LoraCausalLm.Create(model, config, options.Seed);
-            }
-
             var lora = trained as LoraCausalLm;
-            stdout.WriteLine($"model: {CausalLmDescription.Of(model)}{(lora is null ? ", full fine-tuning" : $", LoRA r={lora.Adapters.Config.Rank} alpha={lora.Adapters.Config.Alpha.ToString(CultureInfo.InvariantCulture)} on {lora.Adapters.Layers.Count} layers ({lora.Adapters.ParameterCount:N0} trainable)")}{(model.GradientCheckpointing ? ", gradient checkpointing" : string.Empty)}");
             stdout.WriteLine($"data: {dataset.DirectoryPath} ({dataset.Header.TrainEpisodeCount:N0} train / {dataset.Header.ValidationEpisodeCount:N0} validation episodes)");
             using var trainer = new Trainer(trained, dataset, options with { Device = device, HardExampleDecoder = options.HardExamples is null ? null : tokenizer }, stdout);
             if (resume is not null)
@@ -122,6 +103,45 @@ internal sealed class PretrainedTrainArguments
         finally
         {
             trained.Dispose();
+        }
+    }
+
+    /// <summary>Loads the --model folder for training on <paramref name="device"/>, with gradient checkpointing when asked,
+    /// wrapped in fresh LoRA adapters when --lora-rank is given, and prints what it loaded.</summary>
+    /// <param name="parseResult">The parsed command line.</param>
+    /// <param name="device">The device.</param>
+    /// <param name="seed">The adapters' initialization seed.</param>
+    /// <param name="stdout">Where the model line is printed.</param>
+    /// <returns>The model to train (the caller disposes it; a LoRA model owns its base).</returns>
+    public ICausalLm LoadForTraining(ParseResult parseResult, Device device, ulong seed, TextWriter stdout)
+    {
+        var folder = parseResult.GetValue(Model)!;
+        var model = PretrainedModelLoader.Load(folder, new PretrainedModelOptions { Device = device, DType = ParseDType(parseResult.GetValue(DType)) });
+        try
+        {
+            model.GradientCheckpointing = parseResult.GetValue(GradientCheckpointing);
+            ICausalLm trained = model;
+            if (parseResult.GetValue(LoraRank) is { } r)
+            {
+                var config = new LoraConfig
+                {
+                    TargetModules = ParseTargets(parseResult.GetValue(LoraTargets)!),
+                    Rank = r,
+                    Alpha = parseResult.GetValue(LoraAlpha) ?? 2.0 * r,
+                    Dropout = parseResult.GetValue(LoraDropout),
+                    BaseModelNameOrPath = folder,
+                };
+                trained = LoraCausalLm.Create(model, config, seed);
+            }
+
+            var lora = trained as LoraCausalLm;
+            stdout.WriteLine($"model: {CausalLmDescription.Of(model)}{(lora is null ? ", full fine-tuning" : $", LoRA r={lora.Adapters.Config.Rank} alpha={lora.Adapters.Config.Alpha.ToString(CultureInfo.InvariantCulture)} on {lora.Adapters.Layers.Count} layers ({lora.Adapters.ParameterCount:N0} trainable)")}{(model.GradientCheckpointing ? ", gradient checkpointing" : string.Empty)}");
+            return trained;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
     }
 

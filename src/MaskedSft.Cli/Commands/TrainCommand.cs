@@ -40,6 +40,7 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data order and dropout.", DefaultValueFactory = _ => defaults.Seed };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+        var packing = new Option<bool>("--packing") { Description = "Pack several episodes into each row (attention and loss stay inside each episode; positions restart per episode). Turns hard-example tracking off." };
         var noHard = new Option<bool>("--no-hard-examples") { Description = "Turn hard-example tracking off (no hard_examples.jsonl, no report section)." };
         var hardBuffer = new Option<int>("--max-hard-examples-buffer") { Description = "Hard examples kept (K): the highest-loss distinct episode windows.", DefaultValueFactory = _ => hardDefaults.Capacity };
         var hardInterval = new Option<int>("--hard-example-log-interval") { Description = "Steps between hard-example snapshots (hard_examples.jsonl and the log).", DefaultValueFactory = _ => hardDefaults.LogInterval };
@@ -62,7 +63,7 @@ internal static class TrainCommand
 
         var pretrained = new PretrainedTrainArguments();
         var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout, precision, noTf32, adamw })
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, packing, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout, precision, noTf32, adamw })
         {
             command.Options.Add(o);
         }
@@ -94,6 +95,7 @@ internal static class TrainCommand
                     CheckpointInterval = parseResult.GetValue(checkpointInterval),
                     Loss = defaults.Loss with { Aggregation = LossAggregationNames.Parse(parseResult.GetValue(aggregation)!) },
                     UseLossMask = !parseResult.GetValue(noMask),
+                    Packing = parseResult.GetValue(packing),
                     Seed = parseResult.GetValue(seed),
                     Device = deviceChoice,
                     OutputDirectory = run,

@@ -19,14 +19,18 @@ public sealed class EpisodeBatch
     private readonly int[] windowStarts;
     private readonly int[] rowTargetCounts;
     private readonly int[] rowSupervisedCounts;
+    private readonly long[] documentIds;
+    private readonly long[] positionIds;
+    private readonly int[] rowDocumentCounts;
 
     /// <summary>Allocates the buffers of a batch (pinned, so native code may read them in place).</summary>
     /// <param name="batchSize">Rows, B.</param>
     /// <param name="blockSize">Positions per row, T.</param>
     /// <param name="hasLossMask">Whether the batch carries a loss mask.</param>
     /// <param name="hasAdvantages">Whether the batch carries advantages.</param>
+    /// <param name="isPacked">Whether rows hold several samples (document ids and positions per position).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive or B * T exceeds <see cref="Array.MaxLength"/>.</exception>
-    public EpisodeBatch(int batchSize, int blockSize, bool hasLossMask, bool hasAdvantages)
+    public EpisodeBatch(int batchSize, int blockSize, bool hasLossMask, bool hasAdvantages, bool isPacked = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
@@ -35,6 +39,7 @@ public sealed class EpisodeBatch
         BlockSize = blockSize;
         HasLossMask = hasLossMask;
         HasAdvantages = hasAdvantages;
+        IsPacked = isPacked;
         var n = batchSize * blockSize;
         inputs = GC.AllocateUninitializedArray<long>(n, pinned: true);
         targets = GC.AllocateUninitializedArray<long>(n, pinned: true);
@@ -45,6 +50,10 @@ public sealed class EpisodeBatch
         windowStarts = new int[batchSize];
         rowTargetCounts = new int[batchSize];
         rowSupervisedCounts = new int[batchSize];
+        documentIds = isPacked ? GC.AllocateUninitializedArray<long>(n, pinned: true) : [];
+        positionIds = isPacked ? GC.AllocateUninitializedArray<long>(n, pinned: true) : [];
+        rowDocumentCounts = new int[batchSize];
+        Array.Fill(rowDocumentCounts, 1);
     }
 
     /// <summary>Capacity in rows, B.</summary>
@@ -61,6 +70,9 @@ public sealed class EpisodeBatch
 
     /// <summary>Whether <see cref="Advantages"/> is carried.</summary>
     public bool HasAdvantages { get; }
+
+    /// <summary>Whether rows are packed: several samples per row, told apart by <see cref="DocumentIds"/>.</summary>
+    public bool IsPacked { get; }
 
     /// <summary>The epoch the batch belongs to.</summary>
     public long Epoch { get; internal set; }
@@ -89,10 +101,21 @@ public sealed class EpisodeBatch
     /// <summary>Advantages aligned with Y; empty without advantages.</summary>
     public ReadOnlySpan<float> Advantages => advantages.AsSpan(0, HasAdvantages ? Rows * BlockSize : 0); // (Rows, T)
 
-    /// <summary>The episode index of each row.</summary>
+    /// <summary>Packed rows: the document of each position, 0, 1, ... in row order, and one more id for the row's padding
+    /// tail; a token attends only to earlier tokens of its own document. Empty when not packed.</summary>
+    public ReadOnlySpan<long> DocumentIds => documentIds.AsSpan(0, IsPacked ? Rows * BlockSize : 0); // (Rows, T)
+
+    /// <summary>Packed rows: each position's index within its document (0 at every document start, and from 0 again over the
+    /// padding tail). Empty when not packed.</summary>
+    public ReadOnlySpan<long> PositionIds => positionIds.AsSpan(0, IsPacked ? Rows * BlockSize : 0); // (Rows, T)
+
+    /// <summary>The number of samples (documents, padding excluded) in each row: 1 when not packed.</summary>
+    public ReadOnlySpan<int> RowDocumentCounts => rowDocumentCounts.AsSpan(0, Rows); // (Rows,)
+
+    /// <summary>The episode index of each row (of a packed row's first sample).</summary>
     public ReadOnlySpan<int> EpisodeIndices => episodeIndices.AsSpan(0, Rows); // (Rows,)
 
-    /// <summary>The episode key of each row.</summary>
+    /// <summary>The episode key of each row (of a packed row's first sample).</summary>
     public ReadOnlySpan<ulong> EpisodeKeys => episodeKeys.AsSpan(0, Rows); // (Rows,)
 
     /// <summary>The token offset within its episode where each row's window starts (0 unless windows are used).</summary>
@@ -140,6 +163,7 @@ public sealed class EpisodeBatch
         BatchIndex = batchIndex;
         Array.Clear(rowTargetCounts);
         Array.Clear(rowSupervisedCounts);
+        Array.Fill(rowDocumentCounts, 1);
         TargetCount = 0;
         SupervisedTargetCount = 0;
     }
@@ -179,6 +203,7 @@ public sealed class EpisodeBatch
             foreach (var m in lossMask[..realTargets]) if (m != 0) supervised++;
         }
 
+        if (IsPacked) WriteSingleDocument(row, realTargets);
         TargetCount += realTargets - rowTargetCounts[row];
         SupervisedTargetCount += supervised - rowSupervisedCounts[row];
         SetRowInfo(row, episodeIndex, episodeKey, windowStart, realTargets, supervised);
@@ -192,6 +217,12 @@ public sealed class EpisodeBatch
 
     internal Span<float> AdvantagesBuffer(int row) => advantages.AsSpan(row * BlockSize, BlockSize);
 
+    internal Span<long> DocumentIdsBuffer(int row) => documentIds.AsSpan(row * BlockSize, BlockSize);
+
+    internal Span<long> PositionIdsBuffer(int row) => positionIds.AsSpan(row * BlockSize, BlockSize);
+
+    internal void SetRowDocuments(int row, int documents) => rowDocumentCounts[row] = documents;
+
     internal void SetRowInfo(int row, int episode, ulong key, int windowStart, int targetCount, int supervisedCount)
     {
         episodeIndices[row] = episode;
@@ -199,6 +230,17 @@ public sealed class EpisodeBatch
         windowStarts[row] = windowStart;
         rowTargetCounts[row] = targetCount;
         rowSupervisedCounts[row] = supervisedCount;
+    }
+
+    /// <summary>Marks a packed row as one document of <paramref name="length"/> positions followed by padding.</summary>
+    internal void WriteSingleDocument(int row, int length)
+    {
+        var docs = DocumentIdsBuffer(row);
+        var positions = PositionIdsBuffer(row);
+        docs[..length].Fill(0);
+        docs[length..].Fill(length > 0 ? 1 : 0);
+        for (var t = 0; t < BlockSize; t++) positions[t] = t < length ? t : t - length;
+        rowDocumentCounts[row] = length > 0 ? 1 : 0;
     }
 
     private static void CheckLength(int actual, int expected, string name)

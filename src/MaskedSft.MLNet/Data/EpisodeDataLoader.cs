@@ -34,6 +34,7 @@ public sealed class EpisodeDataLoader
 {
     private readonly EpisodeDataset dataset;
     private readonly Sample[] samples;
+    private readonly int[] packStarts;       // packing: row p holds samples [packStarts[p], packStarts[p + 1]); else empty
     private readonly int batchSize;
     private readonly int blockSize;
     private readonly int rank;
@@ -86,10 +87,12 @@ public sealed class EpisodeDataLoader
         ignoreIndex = options.IgnoreIndex;
         HasLossMask = options.UseLossMask;
         HasAdvantages = options.IncludeAdvantages && dataset.HasAdvantages;
-        (samples, Statistics) = BuildSamples();
+        (samples, var statistics) = BuildSamples();
+        packStarts = options.Packing ? Pack(samples) : [];
+        Statistics = options.Packing ? WithRows(statistics, packStarts.Length - 1) : statistics;
         Fingerprint = string.Create(
             CultureInfo.InvariantCulture,
-            $"dataset={dataset.Header.DatasetId};split={split};samples={samples.Length};B={batchSize};T={blockSize};long={options.LongEpisodes};shuffle={options.Shuffle};dropLast={options.DropLast};skipUnsupervised={options.SkipSamplesWithoutSupervisedTarget && HasLossMask}{(worldSize > 1 ? $";world={worldSize}" : string.Empty)}");
+            $"dataset={dataset.Header.DatasetId};split={split};samples={samples.Length};B={batchSize};T={blockSize};long={options.LongEpisodes};shuffle={options.Shuffle};dropLast={options.DropLast};skipUnsupervised={options.SkipSamplesWithoutSupervisedTarget && HasLossMask}{(options.Packing ? ";packed" : string.Empty)}{(worldSize > 1 ? $";world={worldSize}" : string.Empty)}");
 
         Seed = options.Seed;
         if (resumeFrom is not null)
@@ -132,8 +135,11 @@ public sealed class EpisodeDataLoader
     /// <summary>Batches of <see cref="Epoch"/> already yielded.</summary>
     public long Position { get; private set; }
 
-    /// <summary>Number of samples (rows) per epoch.</summary>
+    /// <summary>Number of samples per epoch (rows, unless packed).</summary>
     public int SampleCount => samples.Length;
+
+    /// <summary>Rows per epoch: <see cref="SampleCount"/>, or the packed rows with <see cref="EpisodeLoaderOptions.Packing"/>.</summary>
+    public int RowsPerEpoch => Options.Packing ? packStarts.Length - 1 : samples.Length;
 
     /// <summary>Batches per epoch (global batches, the same on every rank): <c>floor(N / WB)</c> with DropLast, else
     /// <c>ceil(N / WB)</c>, with W the world size (1 for one process).</summary>
@@ -179,7 +185,7 @@ public sealed class EpisodeDataLoader
 
     /// <summary>Allocates a batch whose buffers match this loader (B, T, mask, advantages).</summary>
     /// <returns>A new, empty batch.</returns>
-    public EpisodeBatch CreateBatch() => new(batchSize, blockSize, HasLossMask, HasAdvantages);
+    public EpisodeBatch CreateBatch() => new(batchSize, blockSize, HasLossMask, HasAdvantages, Options.Packing);
 
     /// <summary>Allocates a batch and fills it with the next batch (crossing into the next epoch when one ends).</summary>
     /// <returns>The batch.</returns>
@@ -203,17 +209,17 @@ public sealed class EpisodeDataLoader
         ArgumentNullException.ThrowIfNull(destination);
         ObjectDisposedException.ThrowIf(dataset.IsDisposed, dataset);
         if (destination.BatchSize != batchSize || destination.BlockSize != blockSize
-            || destination.HasLossMask != HasLossMask || destination.HasAdvantages != HasAdvantages)
+            || destination.HasLossMask != HasLossMask || destination.HasAdvantages != HasAdvantages || destination.IsPacked != Options.Packing)
         {
             throw new ArgumentException(
-                $"batch is (B={destination.BatchSize}, T={destination.BlockSize}, mask={destination.HasLossMask}, advantages={destination.HasAdvantages}), the loader yields (B={batchSize}, T={blockSize}, mask={HasLossMask}, advantages={HasAdvantages}). Hint: allocate it with CreateBatch().",
+                $"batch is (B={destination.BatchSize}, T={destination.BlockSize}, mask={destination.HasLossMask}, advantages={destination.HasAdvantages}, packed={destination.IsPacked}), the loader yields (B={batchSize}, T={blockSize}, mask={HasLossMask}, advantages={HasAdvantages}, packed={Options.Packing}). Hint: allocate it with CreateBatch().",
                 nameof(destination));
         }
 
         if (BatchesPerEpoch == 0)
         {
             throw new InvalidOperationException(
-                $"{dataset.DirectoryPath}: the {Split} split has {samples.Length} samples, not enough for one batch of {batchSize}{(worldSize > 1 ? $" rows on each of {worldSize} ranks" : string.Empty)}{(Options.DropLast ? " with DropLast" : string.Empty)}. Hint: lower BatchSize, turn DropLast off, or add episodes to the split.");
+                $"{dataset.DirectoryPath}: the {Split} split has {RowsPerEpoch} {(Options.Packing ? "packed rows" : "samples")}, not enough for one batch of {batchSize}{(worldSize > 1 ? $" rows on each of {worldSize} ranks" : string.Empty)}{(Options.DropLast ? " with DropLast" : string.Empty)}. Hint: lower BatchSize, turn DropLast off, or add episodes to the split.");
         }
 
         if (Position >= BatchesPerEpoch)
@@ -224,7 +230,7 @@ public sealed class EpisodeDataLoader
 
         var epochOrder = OrderOf(Epoch);
         var first = (Position * batchSize * worldSize) + rank;            // this rank's first permutation entry
-        var remaining = samples.Length - first;
+        var remaining = RowsPerEpoch - first;
         var rows = remaining <= 0 ? 0 : (int)Math.Min(batchSize, (remaining + worldSize - 1) / worldSize);
         destination.Rows = rows;
         destination.Epoch = Epoch;
@@ -232,7 +238,8 @@ public sealed class EpisodeDataLoader
         long targets = 0, supervised = 0;
         for (var r = 0; r < rows; r++)
         {
-            var (t, s) = FillRow(destination, r, samples[epochOrder[first + ((long)r * worldSize)]]);
+            var unit = epochOrder[first + ((long)r * worldSize)];
+            var (t, s) = Options.Packing ? FillPackedRow(destination, r, unit) : FillRow(destination, r, samples[unit]);
             targets += t;
             supervised += s;
         }
@@ -276,9 +283,9 @@ public sealed class EpisodeDataLoader
             return order;
         }
 
-        if (order.Length != samples.Length)
+        if (order.Length != RowsPerEpoch)
         {
-            order = new int[samples.Length];
+            order = new int[RowsPerEpoch];
         }
 
         for (var i = 0; i < order.Length; i++)
@@ -297,11 +304,82 @@ public sealed class EpisodeDataLoader
 
     private (int Targets, int Supervised) FillRow(EpisodeBatch batch, int row, Sample sample)
     {
+        var (m, supervised) = WriteSample(batch, row, 0, sample);
+        PadRow(batch, row, m);
         ref readonly var entry = ref dataset.Entry(sample.Episode);
-        var m = Math.Min(entry.Length - 1 - sample.Start, blockSize); // real targets of the row, 1..T
+        batch.SetRowInfo(row, sample.Episode, entry.Key, sample.Start, m, HasLossMask ? supervised : m);
+        return (m, supervised);
+    }
+
+    /// <summary>Fills row <paramref name="row"/> with packed row <paramref name="pack"/>: its samples one after the other,
+    /// each with its own (X, Y) pairs (no target crosses into the next sample), document ids 0, 1, ... and positions
+    /// restarting at 0; the padding tail is one more document.</summary>
+    private (int Targets, int Supervised) FillPackedRow(EpisodeBatch batch, int row, int pack)
+    {
+        var docs = batch.DocumentIdsBuffer(row);
+        var positions = batch.PositionIdsBuffer(row);
+        int offset = 0, supervised = 0;
+        var first = packStarts[pack];
+        var count = packStarts[pack + 1] - first;
+        for (var d = 0; d < count; d++)
+        {
+            var (m, s) = WriteSample(batch, row, offset, samples[first + d]);
+            docs.Slice(offset, m).Fill(d);
+            for (var t = 0; t < m; t++) positions[offset + t] = t;
+            offset += m;
+            supervised += s;
+        }
+
+        PadRow(batch, row, offset);
+        docs[offset..].Fill(count);
+        for (var t = offset; t < blockSize; t++) positions[t] = t - offset;
+        batch.SetRowDocuments(row, count);
+        var head = samples[first];
+        batch.SetRowInfo(row, head.Episode, dataset.Entry(head.Episode).Key, head.Start, offset, HasLossMask ? supervised : offset);
+        return (offset, supervised);
+    }
+
+    /// <summary>Next-fit packing in sample order: row starts (and the end) in the sample array.</summary>
+    private int[] Pack(Sample[] all)
+    {
+        var starts = new List<int>();
+        var room = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            var m = TargetsOf(all[i]);
+            if (starts.Count == 0 || m > room)
+            {
+                starts.Add(i);
+                room = blockSize;
+            }
+
+            room -= m;
+        }
+
+        starts.Add(all.Length);
+        return [.. starts];
+    }
+
+    private int TargetsOf(Sample sample) => Math.Min(dataset.Entry(sample.Episode).Length - 1 - sample.Start, blockSize);
+
+    private LoaderStatistics WithRows(LoaderStatistics statistics, long rows)
+    {
+        var global = (long)batchSize * worldSize;
+        return statistics with
+        {
+            PackedRowCount = rows,
+            BatchesPerEpoch = Options.DropLast ? rows / global : (rows + global - 1) / global,
+        };
+    }
+
+    /// <summary>Writes a sample's m targets at positions [offset, offset + m) of a row; returns m and its supervised count.</summary>
+    private (int Targets, int Supervised) WriteSample(EpisodeBatch batch, int row, int offset, Sample sample)
+    {
+        ref readonly var entry = ref dataset.Entry(sample.Episode);
+        var m = Math.Min(entry.Length - 1 - sample.Start, blockSize - offset); // real targets of the sample, 1..T
         var start = entry.TokenOffset + sample.Start;
-        var x = batch.InputsBuffer(row);
-        var y = batch.TargetsBuffer(row);
+        var x = batch.InputsBuffer(row).Slice(offset, m);
+        var y = batch.TargetsBuffer(row).Slice(offset, m);
         // X and Y are both widened from the mapping (Y from one token later); copying Y from X is ~10x slower on x64
         // (the two pinned buffers alias modulo 4 KiB, which stalls the overlapping loads and stores).
         if (dataset.TokenType == EpisodeTokenType.UInt16)
@@ -317,28 +395,29 @@ public sealed class EpisodeDataLoader
             SpanConversions.Widen(tokens[1..], y);
         }
 
-        x[m..].Fill(padId);
-        y[m..].Fill(ignoreIndex);
-
         var supervised = 0;
         if (HasLossMask)
         {
             var mask = dataset.MaskFile.Span<byte>(start + 1, m);
-            var maskRow = batch.LossMaskBuffer(row);
-            SpanConversions.ToSingle(mask, maskRow);
-            maskRow[m..].Clear();
+            SpanConversions.ToSingle(mask, batch.LossMaskBuffer(row).Slice(offset, m));
             supervised = mask.Count((byte)1);
         }
 
         if (HasAdvantages)
         {
-            var advantageRow = batch.AdvantagesBuffer(row);
-            dataset.AdvantagesFile!.Span<float>(start + 1, m).CopyTo(advantageRow);
-            advantageRow[m..].Clear();
+            dataset.AdvantagesFile!.Span<float>(start + 1, m).CopyTo(batch.AdvantagesBuffer(row).Slice(offset, m));
         }
 
-        batch.SetRowInfo(row, sample.Episode, entry.Key, sample.Start, m, HasLossMask ? supervised : m);
         return (m, supervised);
+    }
+
+    /// <summary>Pads positions [used, T) of a row: pad id, ignore index, mask and advantage 0.</summary>
+    private void PadRow(EpisodeBatch batch, int row, int used)
+    {
+        batch.InputsBuffer(row)[used..].Fill(padId);
+        batch.TargetsBuffer(row)[used..].Fill(ignoreIndex);
+        if (HasLossMask) batch.LossMaskBuffer(row)[used..].Clear();
+        if (HasAdvantages) batch.AdvantagesBuffer(row)[used..].Clear();
     }
 
     private (Sample[] Samples, LoaderStatistics Statistics) BuildSamples()

@@ -44,6 +44,14 @@ public sealed record EpisodeLoaderOptions
     /// BatchSize W·B, and a <see cref="LoaderState"/> saved by any rank resumes every rank.</summary>
     public int WorldSize { get; init; } = 1;
 
+    /// <summary>Pack several samples into one row (default false). Samples are packed next-fit in index order (a row takes
+    /// the following samples while their targets fit in T; a sample longer than the room left starts a new row), once, so
+    /// every epoch shuffles the same packed rows and <see cref="LoaderState"/> resumes exactly. Each sample keeps its own
+    /// (X, Y) pairs, so no target crosses from one sample into the next; the batch carries per-position document ids and
+    /// positions that restart at 0 for every sample (<see cref="EpisodeBatch.DocumentIds"/>,
+    /// <see cref="EpisodeBatch.PositionIds"/>) for block-diagonal causal attention.</summary>
+    public bool Packing { get; init; }
+
     /// <summary>Drop samples whose targets have no supervised position (only when <see cref="UseLossMask"/>; default false).</summary>
     public bool SkipSamplesWithoutSupervisedTarget { get; init; }
 }

@@ -57,5 +57,10 @@ public sealed record LoaderStatistics
         SupervisedTargetCount + SupervisedTargetsDropped == 0 ? 0 : (double)SupervisedTargetsDropped / (SupervisedTargetCount + SupervisedTargetsDropped);
 
     /// <summary>Fraction of the (row, position) slots of an epoch that are padding.</summary>
-    public double PaddingFraction => SampleCount == 0 ? 0 : 1 - ((double)TargetCount / ((double)SampleCount * BlockSize));
+    public double PaddingFraction => Rows == 0 ? 0 : 1 - ((double)TargetCount / ((double)Rows * BlockSize));
+
+    /// <summary>Rows an epoch yields with <see cref="EpisodeLoaderOptions.Packing"/> (several samples each); 0 without packing.</summary>
+    public long PackedRowCount { get; init; }
+
+    private long Rows => PackedRowCount > 0 ? PackedRowCount : SampleCount;
 }

@@ -11,7 +11,9 @@ public sealed partial class WeightedSftLoss
     /// (<see cref="EffectiveMask"/>) are projected onto the vocabulary through <paramref name="headWeight"/>, so the (B·T, V)
     /// logits of unsupervised positions are never made. The other positions get no loss and no gradient either way, so the
     /// result equals <see cref="ComputeAligned"/> on the full logits <c>hidden · headWeightᵀ</c>, at a fraction of the
-    /// head's cost. Hidden states and targets are ALIGNED: <c>hidden[b, t]</c> predicts <c>targets[b, t]</c> (the loader's
+    /// head's cost. Many supervised rows over a large vocabulary are projected in chunks
+    /// (<see cref="WeightedSftLossOptions.HeadChunkRows"/>, <c>TorchOps.LinearCrossEntropy</c>), so not even their logits
+    /// exist whole; the per-token losses are then float32 for half-precision hidden states. Hidden states and targets are ALIGNED: <c>hidden[b, t]</c> predicts <c>targets[b, t]</c> (the loader's
     /// X through the model, and its Y).
     /// </summary>
     /// <param name="hidden">(B, T, C) final hidden states (e.g. <c>ICausalLm.ForwardHidden</c>).</param>
@@ -50,10 +52,25 @@ public sealed partial class WeightedSftLoss
         var flatTargets = targets.Reshape(-1).To(device, ScalarType.Int64);                   // (BT)
         var keep = EffectiveMask.Of(flatTargets, lossMask?.Reshape(-1), Options.IgnoreIndex); // (BT) bool
         var index = keepIndex?.To(device, ScalarType.Int64) ?? keep.Nonzero().Reshape(-1);   // (N)
-        var logits = TorchOps.Linear(flatHidden.IndexSelect(0, index), headWeight);           // (N, V)
+        var selectedHidden = flatHidden.IndexSelect(0, index);                                 // (N, C)
         var selectedTargets = flatTargets.IndexSelect(0, index);                              // (N)
-        var scaled = Options.Temperature == 1.0 ? logits : logits.Div(Options.Temperature);
-        var nll = TorchOps.CrossEntropy(scaled, selectedTargets, Reduction.None);             // (N)
+        Tensor nll, predictions;                                                               // (N), (N)
+        Tensor? logits = null;                                                                 // (N, V) when not chunked
+        var chunkRows = HeadChunkRows(index.Size(0), ws[0]);
+        if (chunkRows > 0)
+        {
+            var ce = TorchOps.LinearCrossEntropy(selectedHidden, headWeight, selectedTargets, null, Reduction.None,
+                Options.IgnoreIndex, 1.0 / Options.Temperature, chunkRows);
+            (nll, predictions) = (ce.Loss, ce.Predictions);
+        }
+        else
+        {
+            logits = TorchOps.Linear(selectedHidden, headWeight);                              // (N, V)
+            var scaled = Options.Temperature == 1.0 ? logits : logits.Div(Options.Temperature);
+            nll = TorchOps.CrossEntropy(scaled, selectedTargets, Reduction.None);             // (N)
+            predictions = logits.Detach().Argmax(-1);                                          // (N)
+        }
+
         var tokenNll = TorchOps.Zeros([b * t], nll.DType, device).Scatter(0, index, nll).Reshape(b, t); // (B, T)
         var eff = keep.To(nll.DType).Reshape(b, t);                                           // (B, T)
         var result = FromTokenLosses(tokenNll, eff, advantages?.To(device), normalizer);
@@ -63,7 +80,17 @@ public sealed partial class WeightedSftLoss
             result.PerTokenLoss.MoveToOuterScope(),
             tokenNll.Detach().MoveToOuterScope(),
             result.EffectiveMask.MoveToOuterScope(),
-            logits.MoveToOuterScope(),
+            logits?.MoveToOuterScope(),
+            predictions.MoveToOuterScope(),
             selectedTargets.MoveToOuterScope());
+    }
+
+    /// <summary>Rows per chunk of the head for <paramref name="rows"/> supervised rows and a vocabulary of
+    /// <paramref name="vocab"/>, or 0 to project them whole (see <see cref="WeightedSftLossOptions.HeadChunkRows"/>).</summary>
+    private long HeadChunkRows(long rows, long vocab)
+    {
+        if (Options.HeadChunkRows is { } given) return given;
+        var automatic = Math.Max(1, TorchOps.DefaultLinearCrossEntropyChunkElements / Math.Max(vocab, 1));
+        return rows > automatic ? automatic : 0;
     }
 }

@@ -27,8 +27,15 @@ public sealed record WeightedSftLossOptions
     /// target positions of the call. Set it when accumulating micro-batches of different lengths.</summary>
     public int? NormLength { get; init; }
 
+    /// <summary>How <see cref="WeightedSftLoss.ComputeFromHidden"/> projects the supervised rows onto the vocabulary:
+    /// null (default) = automatically, in chunks (<c>TorchOps.LinearCrossEntropy</c>, about 2^25 logits at a time) when the
+    /// supervised rows' logits would not fit in one chunk, else whole; 0 = always whole (the (N, V) logits are made and
+    /// kept for backward); n &gt; 0 = always in chunks of n rows. Chunking gives the same losses and gradients (float32
+    /// statistics) with memory independent of N; it recomputes the logits in backward.</summary>
+    public int? HeadChunkRows { get; init; }
+
     /// <summary>Checks the values.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Temperature or epsilon is not a positive finite number, or NormLength is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Temperature or epsilon is not a positive finite number, NormLength is not positive, or HeadChunkRows is negative.</exception>
     public void Validate()
     {
         if (!double.IsFinite(Temperature) || Temperature <= 0)
@@ -37,5 +44,7 @@ public sealed record WeightedSftLossOptions
             throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be a positive finite number (e.g. 1e-8).");
         if (NormLength is <= 0)
             throw new ArgumentOutOfRangeException(nameof(NormLength), NormLength, "NormLength must be positive (or null for the number of target positions).");
+        if (HeadChunkRows is < 0)
+            throw new ArgumentOutOfRangeException(nameof(HeadChunkRows), HeadChunkRows, "HeadChunkRows must be 0 (never chunk), positive (rows per chunk) or null (automatic).");
     }
 }

@@ -155,5 +155,15 @@ public sealed class MaskedSftCatalog
             ArgumentNullException.ThrowIfNull(options);
             return new LossMaskedSftTrainer(Owner.Context, options);
         }
+
+        /// <summary>On-policy GRPO (<see cref="GrpoTrainer"/>): trains <paramref name="model"/> in place on the prompts of the
+        /// <c>PromptTokens</c> column, sampling G completions per prompt and scoring them with <paramref name="reward"/>.</summary>
+        /// <param name="model">The policy (a LoRA model trains its adapters; its base is the KL reference).</param>
+        /// <param name="reward">Scores a completion (a C# delegate).</param>
+        /// <param name="options">GRPO options; null = defaults.</param>
+        /// <returns>The estimator.</returns>
+        /// <exception cref="ArgumentNullException">A required argument is null.</exception>
+        public GrpoTrainer Grpo(MaskedSft.MLNet.Models.Pretrained.IKvCacheCausalLm model, MaskedSft.MLNet.Training.Rl.CompletionReward reward,
+            MaskedSft.MLNet.Training.Rl.OnPolicyGrpoOptions? options = null) => new(Owner.Context, model, reward, options);
     }
 }

@@ -6,18 +6,21 @@ namespace MaskedSft.MLNet.Training;
 
 /// <summary>
 /// The tensors of one <see cref="EpisodeBatch"/>, all of shape (Rows, T) on one device: (X, Y) in no-loss-mask mode,
-/// (X, Y, mask) with a loss mask, plus advantages when the batch carries them. The data layer knows nothing of tensors;
+/// (X, Y, mask) with a loss mask, plus advantages when the batch carries them, plus document ids and positions when it is
+/// packed. The data layer knows nothing of tensors;
 /// this is where a batch crosses into libtorch. Like every tensor they belong to the <see cref="DisposeScope"/> open at
 /// creation, or are freed by <see cref="Dispose"/>.
 /// </summary>
 public sealed class BatchTensors : IDisposable
 {
-    private BatchTensors(Tensor inputs, Tensor targets, Tensor? lossMask, Tensor? advantages)
+    private BatchTensors(Tensor inputs, Tensor targets, Tensor? lossMask, Tensor? advantages, Tensor? documentIds = null, Tensor? positionIds = null)
     {
         Inputs = inputs;
         Targets = targets;
         LossMask = lossMask;
         Advantages = advantages;
+        DocumentIds = documentIds;
+        PositionIds = positionIds;
     }
 
     /// <summary>Inputs X, int64.</summary>
@@ -32,6 +35,12 @@ public sealed class BatchTensors : IDisposable
     /// <summary>The advantages aligned with Y, float32; null when the batch has none.</summary>
     public Tensor? Advantages { get; } // (B, T)
 
+    /// <summary>Packed batches: the document of each position, int64; null when the batch is not packed.</summary>
+    public Tensor? DocumentIds { get; } // (B, T)
+
+    /// <summary>Packed batches: each position's index within its document, int64; null when the batch is not packed.</summary>
+    public Tensor? PositionIds { get; } // (B, T)
+
     /// <summary>Number of tensors: 2 for (X, Y), 3 with the loss mask, 4 with advantages too.</summary>
     public int Count => 2 + (LossMask is null ? 0 : 1) + (Advantages is null ? 0 : 1);
 
@@ -45,7 +54,8 @@ public sealed class BatchTensors : IDisposable
     /// </summary>
     /// <param name="batch">A filled batch.</param>
     /// <param name="device">Where to create the tensors.</param>
-    /// <returns>(X, Y) in no-loss-mask mode, else (X, Y, mask), plus advantages when present.</returns>
+    /// <returns>(X, Y) in no-loss-mask mode, else (X, Y, mask), plus advantages when present, plus document ids and
+    /// positions when the batch is packed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The batch has not been filled yet (no rows).</exception>
     /// <exception cref="TorchException">The device is not available (for example CUDA without a GPU).</exception>
@@ -58,20 +68,24 @@ public sealed class BatchTensors : IDisposable
         }
 
         ReadOnlySpan<long> shape = [batch.Rows, batch.BlockSize];
-        Tensor? x = null, y = null, mask = null;
+        Tensor? x = null, y = null, mask = null, adv = null, docs = null;
         try
         {
             x = Tensor.FromSpan(batch.Inputs, shape, device);
             y = Tensor.FromSpan(batch.Targets, shape, device);
             mask = batch.HasLossMask ? Tensor.FromSpan(batch.LossMask, shape, device) : null;
-            var adv = batch.HasAdvantages ? Tensor.FromSpan(batch.Advantages, shape, device) : null;
-            return new BatchTensors(x, y, mask, adv);
+            adv = batch.HasAdvantages ? Tensor.FromSpan(batch.Advantages, shape, device) : null;
+            docs = batch.IsPacked ? Tensor.FromSpan(batch.DocumentIds, shape, device) : null;
+            var positions = batch.IsPacked ? Tensor.FromSpan(batch.PositionIds, shape, device) : null;
+            return new BatchTensors(x, y, mask, adv, docs, positions);
         }
         catch
         {
             x?.Dispose();
             y?.Dispose();
             mask?.Dispose();
+            adv?.Dispose();
+            docs?.Dispose();
             throw;
         }
     }
@@ -103,5 +117,7 @@ public sealed class BatchTensors : IDisposable
         Targets.Dispose();
         LossMask?.Dispose();
         Advantages?.Dispose();
+        DocumentIds?.Dispose();
+        PositionIds?.Dispose();
     }
 }

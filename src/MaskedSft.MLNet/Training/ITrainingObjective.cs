@@ -5,7 +5,7 @@ namespace MaskedSft.MLNet.Training;
 /// The pluggable part of <see cref="TrainingEngine{TBatch}"/>: turns one micro-batch into the loss to back-propagate and
 /// the per-row numbers the engine's metrics and hard-example tracking read. An objective holds the model(s) it evaluates
 /// (the policy, and for RL objectives a reference model). Implementations: <see cref="SftObjective"/> (masked and
-/// advantage-weighted SFT on episode batches); the testing kit's mock objective; GRPO later.
+/// advantage-weighted SFT on episode batches); the testing kit's mock objective; <see cref="Rl.GrpoObjective"/> (GRPO on RL batches).
 /// </summary>
 /// <typeparam name="TBatch">The micro-batch type the objective reads (e.g. <see cref="Data.EpisodeBatch"/>).</typeparam>
 public interface ITrainingObjective<in TBatch>

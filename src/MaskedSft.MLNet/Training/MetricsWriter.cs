@@ -28,7 +28,13 @@ public sealed class MetricsWriter : IDisposable
     /// <summary>Appends one line and flushes it.</summary>
     /// <param name="metrics">The step's metrics.</param>
     /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
-    public void Write(StepMetrics metrics)
+    public void Write(StepMetrics metrics) => Write(metrics, extra: null);
+
+    /// <summary>Appends one step's metrics followed by more fields (e.g. the RL diagnostics) in the same JSON object.</summary>
+    /// <param name="metrics">The step's metrics.</param>
+    /// <param name="extra">Writes further properties into the open object; null = none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
+    public void Write(StepMetrics metrics, Action<Utf8JsonWriter>? extra)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _buffer.ResetWrittenCount();
@@ -56,6 +62,7 @@ public sealed class MetricsWriter : IDisposable
                 json.WriteEndObject();
             }
 
+            extra?.Invoke(json);
             json.WriteEndObject();
         }
 

@@ -13,6 +13,8 @@ namespace MaskedSft.MLNet.Training;
 /// with one <see cref="LossNormalizer"/> over the whole accumulation window (<see cref="EffectiveMask"/> counted on the
 /// host), so accumulated micro-batches give exactly the full batch's gradient. A row's score is the masked mean
 /// cross-entropy of its supervised targets before advantage weighting (so a negative advantage does not make it look easy).
+/// Packed batches (<see cref="EpisodeBatch.IsPacked"/>) pass their document ids and positions to the model, so each
+/// sample sees only itself, and a packed row's score is the mean over all its samples' supervised targets.
 /// <para>Data parallel: with a process group of W ranks the window's supervised tokens and sequences are summed over the
 /// ranks (one all-reduce) before the normalizer is built, so each rank's loss is its share of the global batch's loss and
 /// the sum of the ranks' gradients is exactly the gradient of the W-times-larger batch.</para>
@@ -81,10 +83,7 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
         ArgumentNullException.ThrowIfNull(batch);
         var output = Forward(_loss, batch, withAdvantages: true, _normalizer);
         using var noGrad = new NoGradScope();
-        var correct = output.SelectedLogits.Argmax(-1).Eq(output.SelectedTargets).Sum();             // ()
-        var rowTargets = output.EffectiveMask.Sum(1);                                                // (B)
-        var rowLoss = output.TokenNll.Sum(1).Div(rowTargets.ClampMin(1.0)).To(ScalarType.Float32);   // (B)
-        return new MicroBatchLoss(output.Loss, rowLoss, rowTargets, correct, (long)batch.Rows * batch.BlockSize);
+        return MicroBatchLoss.FromMaskedLm(output, (long)batch.Rows * batch.BlockSize);
     }
 
     /// <summary>The summed (not averaged) cross-entropy of a batch's supervised targets and their number, without advantage
@@ -113,7 +112,8 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
     private MaskedLmOutput Forward(WeightedSftLoss loss, EpisodeBatch batch, bool withAdvantages, LossNormalizer? normalizer)
     {
         var t = BatchTensors.From(batch, Model.Device);
-        var hidden = Model.ForwardHidden(new CausalLmInput(t.Inputs));                                // (B, T, C)
+        var input = new CausalLmInput(t.Inputs) { DocumentIds = t.DocumentIds, PositionIds = t.PositionIds };
+        var hidden = Model.ForwardHidden(input);                                                       // (B, T, C)
         var positions = new List<long>();
         for (var r = 0; r < batch.Rows; r++)
             EffectiveMask.AddPositions(batch.TargetRow(r), batch.LossMaskRow(r), loss.Options.IgnoreIndex, (long)r * batch.BlockSize, positions);

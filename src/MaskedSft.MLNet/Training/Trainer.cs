@@ -92,6 +92,7 @@ public sealed class Trainer : IDisposable
             IgnoreIndex = (int)options.Loss.IgnoreIndex,
             Rank = _group?.Rank ?? 0,
             WorldSize = _group?.WorldSize ?? 1,
+            Packing = options.Packing,
         };
         _trainLoader = EpisodeDataLoader.CreateTrain(dataset, _loaderOptions);
         _window = Enumerable.Range(0, options.GradientAccumulationSteps).Select(_ => _trainLoader.CreateBatch()).ToArray();
@@ -101,7 +102,9 @@ public sealed class Trainer : IDisposable
         _objective = new SftObjective(model, options.Loss, _group);
         _engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), _objective, options, MaxSteps);
         _engine.MicroBatchComputed += OnMicroBatch;
-        if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log, _group);
+        if (options.HardExamples is not null && options.Packing)
+            log?.WriteLine("hard examples: off while packing (a packed row mixes episodes; tracking is per row)");
+        else if (options.HardExamples is not null) _hardExamples = new TrainerHardExamples(options, MaxSteps, log, _group);
         using (var g = Generator.GetDefault()) g.ManualSeed(options.Seed);
         if (model.Device.IsCuda)
         {
@@ -300,15 +303,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(folder);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Model.Save(folder);
-        var state = _engine.Optimizer.GetState();
-        try
-        {
-            SafetensorsTensorIO.Save(Path.Combine(folder, CheckpointMetadata.OptimizerFileName), state);
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
+        var state = CheckpointFiles.SaveOptimizer(folder, _engine.Optimizer);
 
         byte[] rng;
         using (var g = Generator.GetDefault()) rng = g.GetState();
@@ -328,7 +323,7 @@ public sealed class Trainer : IDisposable
             CpuRngState = Convert.ToBase64String(rng),
             CudaRngState = cudaRng,
             Architecture = Model.Architecture,
-            Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(kv => kv.Key.EndsWith(".exp_avg", StringComparison.Ordinal))),
+            Optimizer = new OptimizerSettings("adamw", Options.Beta1, Options.Beta2, Options.AdamEpsilon, Options.WeightDecay, state.Count(name => name.EndsWith(".exp_avg", StringComparison.Ordinal))),
             DatasetPath = _dataset.DirectoryPath,
             LastMetrics = _lastMetrics,
             HardExamplesFile = _hardExamples is null ? null : TrainerHardExamples.StateFileName,
@@ -363,12 +358,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"{folder}: the checkpoint's weights do not fit this trainer's model ({CausalLmDescription.Of(Model)}): {e.Message}", e);
         }
 
-        using (var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName)))
-        using (var scope = new DisposeScope())
-        {
-            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, Model.Device), StringComparer.Ordinal);
-            _engine.Optimizer.LoadState(state);
-        }
+        CheckpointFiles.LoadOptimizer(folder, _engine.Optimizer, Model.Device);
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
         if (meta.CudaRngState is { } cuda && Model.Device.IsCuda)
@@ -398,14 +388,8 @@ public sealed class Trainer : IDisposable
     public static string ResolveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(Path.Combine(path, CheckpointMetadata.FileName))) return path;
-        foreach (var candidate in new[] { path, Path.Combine(path, "checkpoints") })
-        {
-            var list = CheckpointStore.ListIn(candidate);
-            if (list.Count > 0) return list[^1].Path;
-        }
-
-        throw new InvalidDataException($"{path}: no checkpoint found (expected {CheckpointMetadata.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
+        return CheckpointFiles.Resolve(path, CheckpointMetadata.FileName)
+            ?? throw new InvalidDataException($"{path}: no checkpoint found (expected {CheckpointMetadata.FileName}, or step-NNNNNNNN folders under it or under its checkpoints/).");
     }
 
     /// <inheritdoc />

@@ -34,6 +34,11 @@ public record TrainerOptions
     /// window, so k micro-batches of B rows give exactly the gradient of one batch of k·B rows.</summary>
     public int GradientAccumulationSteps { get; init; } = 1;
 
+    /// <summary>Pack several episodes into each row of T positions (default false; <see cref="EpisodeLoaderOptions.Packing"/>):
+    /// document ids and positions restart per episode, so attention and loss stay inside each episode. Hard-example
+    /// tracking is per row, so it is off while packing.</summary>
+    public bool Packing { get; init; }
+
     /// <summary>Positions per row T; null uses the model's block size.</summary>
     public int? BlockSize { get; init; }
 

@@ -68,6 +68,59 @@ public sealed class MaskedHeadLossTests
     }
 
     [TestMethod]
+    public void ComputeFromHidden_ChunkedHead_SameLossTokenLossesAccuracyAndGradientsAsWholeLogits()
+    {
+        using var scope = new DisposeScope();
+        var x = TorchOps.RandInt(0, 37, [3, 11], Generator.Create(31));
+        var y = TorchOps.RandInt(0, 37, [3, 11], Generator.Create(32));
+        y = TorchOps.Where(TorchOps.Rand([3, 11], Generator.Create(33)).Lt(0.15), TorchOps.FullLike(y, -100), y);
+        var mask = TorchOps.Rand([3, 11], Generator.Create(34)).Lt(0.7).To(ScalarType.Float32);
+        var adv = TorchOps.Randn([3, 11], Generator.Create(35));
+        foreach (var reduction in new[] { LossReduction.Mean, LossReduction.Sum, LossReduction.None })
+        {
+            foreach (var agg in new[] { LossAggregation.TokenMean, LossAggregation.SequenceMeanTokenMean })
+            {
+                var options = new WeightedSftLossOptions { Reduction = reduction, Aggregation = agg, AdvantageNormalization = AdvantageNormalization.Batch, Temperature = 0.8 };
+                using var whole = new TinyGpt(Small, seed: 21);
+                using var chunked = new TinyGpt(Small, seed: 21);
+                using var a = ModelLoss.Output(whole, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 0 }));
+                using var b = ModelLoss.Output(chunked, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 4 }));
+                var what = $"{reduction} {agg.ToName()}";
+                Assert.IsNotNull(a.SelectedLogits, what + ": whole logits are kept");
+                Assert.IsNull(b.SelectedLogits, what + ": chunked logits never exist whole");
+                LossAssert.Close(a.Loss.To(ScalarType.Float64).Reshape(-1).ToArray<double>(), b.Loss.Reshape(-1).ToArray<float>(), 1e-5, what + " loss");
+                LossAssert.Close(a.TokenNll.To(ScalarType.Float64).Reshape(-1).ToArray<double>(), b.TokenNll.Reshape(-1).ToArray<float>(), 1e-5, what + " token nll");
+                CollectionAssert.AreEqual(a.Predictions.ToArray<long>(), b.Predictions.ToArray<long>(), what + " argmax");
+                var upstream = reduction == LossReduction.None ? TorchOps.Randn([3, 11], Generator.Create(36)) : null;
+                a.Loss.Backward(upstream);
+                b.Loss.Backward(upstream);
+                foreach (var ((name, pa), (_, pb)) in whole.NamedParameters().Zip(chunked.NamedParameters()))
+                {
+                    LossAssert.Close(pa.Grad!.ToArray<float>().Select(v => (double)v).ToArray(), pb.Grad!.ToArray<float>(), 1e-5, $"{what} d/d{name}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void ComputeFromHidden_Automatic_ChunksOnlyWhenTheSupervisedLogitsExceedOneChunk()
+    {
+        using var scope = new DisposeScope();
+        using var model = new TinyGpt(Small, seed: 7);
+        var x = TorchOps.RandInt(0, 37, [2, 6], Generator.Create(41));
+        using var small = ModelLoss.Output(model, x, x, null);
+        Assert.IsNotNull(small.SelectedLogits, "12 rows x 37 logits fit in one chunk: projected whole");
+        const long vocab = 1L << 21;                                                         // 16 rows per automatic chunk
+        var hidden = TorchOps.Randn([1, 17, 2], Generator.Create(42));                        // (1, 17, 2)
+        var head = TorchOps.Randn([vocab, 2], Generator.Create(43));                          // (V, 2)
+        var targets = TorchOps.RandInt(0, vocab, [1, 17], Generator.Create(44));              // (1, 17)
+        using var big = new WeightedSftLoss().ComputeFromHidden(hidden, head, targets, null);
+        Assert.IsNull(big.SelectedLogits, "17 rows over a vocabulary of 2^21 exceed one automatic chunk (16 rows): chunked");
+        var expected = TorchOps.CrossEntropy(TorchOps.Linear(hidden.Reshape(17, 2), head), targets.Reshape(-1));
+        Assert.AreEqual(expected.Item<float>(), big.Loss.Item<float>(), 1e-4);
+    }
+
+    [TestMethod]
     public void ComputeFromHidden_TokenNll_IsTheUnweightedCrossEntropyOfSupervisedTargets()
     {
         using var scope = new DisposeScope();
