@@ -45,7 +45,7 @@ return 0;
 
 static Result Measure(string folder, string mode, Device device, ScalarType dtype, BenchOptions o)
 {
-    CudaMemory.ResetPeak(DeviceIndex(device));
+    if (device.Type == DeviceType.Cuda) CudaMemory.ResetPeak(device.Index);
     using var model = PretrainedCausalLm.Load(folder, new PretrainedModelOptions { Device = device, DType = dtype });
     using var g = Generator.Create(1234);
     using var data = new DisposeScope();
@@ -66,7 +66,7 @@ static Result Measure(string folder, string mode, Device device, ScalarType dtyp
             if (i >= o.Warmup) times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
-        return new Result(times, o.Batch * (o.Sequence - 1), CudaMemory.MaxMemoryAllocated(DeviceIndex(device)));
+        return new Result(times, o.Batch * (o.Sequence - 1), PeakBytes(device));
     }
 
     using var lora = mode == "lora" ? LoraModel.Create(model, new LoraConfig { TargetModules = ModuleSelector.AllLinear, Rank = 16, Alpha = 32 }) : null;
@@ -92,8 +92,10 @@ static Result Measure(string folder, string mode, Device device, ScalarType dtyp
         if (i >= o.Warmup) times.Add(watch.Elapsed.TotalMilliseconds);
     }
 
-    return new Result(times, o.Batch * o.Sequence, CudaMemory.MaxMemoryAllocated(DeviceIndex(device)));
+    return new Result(times, o.Batch * o.Sequence, PeakBytes(device));
 }
+
+static long? PeakBytes(Device device) => device.Type == DeviceType.Cuda ? CudaMemory.Stats(device.Index).PeakAllocated : null;
 
 static int DeviceIndex(Device device) => device.Type == DeviceType.Cuda ? device.Index : 0;
 

@@ -165,6 +165,23 @@ c0.grad, c1.grad = values(52, 3) * 3, values(53, 2, 2) * 3
 total = torch.nn.utils.clip_grad_norm_([c0, c1], max_norm=1.0)
 case("clip_grad_norm", {"g0": values(52, 3) * 3, "g1": values(53, 2, 2) * 3}, [c0.grad, c1.grad, total.to(torch.float64)])
 
+# The trainer's optimizer step (issue 13): clip_grad_norm_ to 0.5, then AdamW(foreach) with a decayed group
+# (matrices) and an undecayed one (vectors), 5 steps; the multi-tensor, fused and per-tensor paths must all give this.
+clip_inputs = {"p0": p0, "p1": p1}
+clip_grads = [(values(60 + s, 3, 2) * 2, values(70 + s, 4) * 2) for s in range(5)]
+for s, (g0, g1) in enumerate(clip_grads):
+    clip_inputs[f"g0_{s}"] = g0
+    clip_inputs[f"g1_{s}"] = g1
+q0, q1 = p0.clone().requires_grad_(True), p1.clone().requires_grad_(True)
+opt = torch.optim.AdamW([{"params": [q0], "weight_decay": 0.1}, {"params": [q1], "weight_decay": 0.0}],
+                        lr=0.02, betas=(0.9, 0.95), eps=1e-8, foreach=True)
+norms = []
+for g0, g1 in clip_grads:
+    q0.grad, q1.grad = g0.clone(), g1.clone()
+    norms.append(torch.nn.utils.clip_grad_norm_([q0, q1], max_norm=0.5).to(torch.float64))
+    opt.step()
+case("clip_adamw_groups_5_steps", clip_inputs, [q0, q1, opt.state[q0]["exp_avg"], opt.state[q1]["exp_avg_sq"], torch.stack(norms)])
+
 OUT.parent.mkdir(parents=True, exist_ok=True)
 OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {len(cases)} cases to {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes) with torch {torch.__version__}")

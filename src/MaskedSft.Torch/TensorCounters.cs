@@ -51,6 +51,22 @@ public static class TensorCounters
         }
     }
 
+    /// <summary>
+    /// Reads of tensor data by the host since the library loaded: every <see cref="Tensor.Item{T}"/>,
+    /// <see cref="Tensor.ToArray{T}"/>, <see cref="Tensor.CopyTo{T}"/> / <see cref="Tensor.CopyToBytes"/>, a conversion of a
+    /// device tensor to the CPU, and <see cref="TorchOps.ClipGradNorm"/> count one (counted in the native layer, where all
+    /// of them pass). On CUDA each one waits for the queued work, so it is the number of host synchronisations; tests use
+    /// it to bound them per training step.
+    /// </summary>
+    public static long HostReads
+    {
+        get
+        {
+            NativeMethods.EnsureLoaded();
+            return NativeMethods.msft_host_read_count();
+        }
+    }
+
     /// <summary>Sets <see cref="Peak"/> to the current <see cref="Live"/> count.</summary>
     public static void ResetPeak()
     {

@@ -39,12 +39,93 @@ public static partial class TorchOps
         Tensor.Check(NativeMethods.msft_set_num_threads(count), $"set_num_threads({count})");
     }
 
+    /// <summary>Whether float32 matrix products and convolutions on CUDA may use TF32 tensor cores (10-bit mantissa
+    /// inputs, float32 accumulation; torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32).
+    /// Process-wide; no effect on the CPU or on bfloat16 math.</summary>
+    public static bool AllowTF32
+    {
+        get
+        {
+            NativeMethods.EnsureLoaded();
+            return Tensor.Check(NativeMethods.msft_get_allow_tf32(), "get_allow_tf32") == 1;
+        }
+
+        set
+        {
+            NativeMethods.EnsureLoaded();
+            Tensor.Check(NativeMethods.msft_set_allow_tf32(value), "set_allow_tf32");
+        }
+    }
+
     /// <summary>Waits until the queued work of a CUDA device is done (no-op without CUDA); for timing.</summary>
     /// <param name="deviceIndex">The device index.</param>
     public static void CudaSynchronize(int deviceIndex = 0)
     {
         NativeMethods.EnsureLoaded();
         Tensor.Check(NativeMethods.msft_cuda_synchronize(deviceIndex), $"cuda_synchronize({deviceIndex})");
+    }
+
+    /// <summary>The same clipping as <see cref="ClipGradNorm"/> without reading anything back to the host: the norm is
+    /// computed with multi-tensor kernels and the clip coefficient min(1, maxNorm / (norm + 1e-6)) is applied on the
+    /// device.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="maxNorm">The largest allowed total norm (<see cref="double.PositiveInfinity"/>: measure only).</param>
+    /// <param name="normType">The norm's order (2 by default; double.PositiveInfinity for max-abs).</param>
+    /// <returns>() float32 on the gradients' device: the total norm before clipping (0 when no parameter has a gradient).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is negative.</exception>
+    public static Tensor ClipGradNormOnDevice(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2.0)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxNorm);
+        NativeMethods.EnsureLoaded();
+        unsafe
+        {
+            return OverTensors(parameters, (p, n) => NativeMethods.msft_clip_grad_norm_device((IntPtr*)p, n, maxNorm, normType), "clip_grad_norm_device");
+        }
+    }
+
+    /// <summary>The total norm of several tensors (e.g. all parameters) with multi-tensor kernels, kept on the device.</summary>
+    /// <param name="tensors">At least one tensor.</param>
+    /// <param name="normType">The norm's order (2 by default; double.PositiveInfinity for max-abs).</param>
+    /// <returns>() float32 on the first tensor's device.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="tensors"/> is null.</exception>
+    /// <exception cref="TorchException">The list is empty.</exception>
+    public static Tensor TotalNorm(IEnumerable<Tensor> tensors, double normType = 2.0)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        NativeMethods.EnsureLoaded();
+        unsafe
+        {
+            return OverTensors(tensors, (p, n) => NativeMethods.msft_total_norm((IntPtr*)p, n, normType), "total_norm");
+        }
+    }
+
+    /// <summary>Calls a native function over an array of tensor handles (its address and length) and wraps the new tensor
+    /// it returns.</summary>
+    private static unsafe Tensor OverTensors(IEnumerable<Tensor> tensors, Func<IntPtr, long, IntPtr> call, string operation)
+    {
+        var list = tensors.ToList();
+        var handles = HandlesOf(list);
+        IntPtr result;
+        fixed (IntPtr* p = handles)
+        {
+            result = call((IntPtr)p, handles.Length);
+        }
+
+        GC.KeepAlive(list);
+        return Tensor.WrapNew(result, operation);
+    }
+
+    private static IntPtr[] HandlesOf(List<Tensor> list)
+    {
+        var handles = new IntPtr[list.Count];
+        for (var i = 0; i < handles.Length; i++)
+        {
+            handles[i] = list[i].Handle;
+        }
+
+        return handles;
     }
 
     /// <summary>Scales the gradients of the parameters so that their total norm is at most
@@ -61,12 +142,7 @@ public static partial class TorchOps
         ArgumentOutOfRangeException.ThrowIfNegative(maxNorm);
         NativeMethods.EnsureLoaded();
         var list = parameters.ToList();
-        var handles = new IntPtr[list.Count];
-        for (var i = 0; i < handles.Length; i++)
-        {
-            handles[i] = list[i].Handle;
-        }
-
+        var handles = HandlesOf(list);
         double total;
         unsafe
         {

@@ -6,8 +6,10 @@ using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Pipelines;
 using MaskedSft.MLNet.Tokenizers;
+using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Distributed;
+using MaskedSft.Torch.Optim;
 using Microsoft.ML;
 
 namespace MaskedSft.Cli.Commands;
@@ -52,6 +54,9 @@ internal static class TrainCommand
         {
             if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--block-size must be a positive number of positions.");
         });
+        var precision = new Option<string>("--precision") { Description = "auto (bf16-autocast on CUDA, fp32 on the CPU), fp32, bf16-autocast (bfloat16 math, float32 master weights and AdamW state) or bf16 (pure bfloat16 weights).", DefaultValueFactory = _ => "auto" };
+        var noTf32 = new Option<bool>("--no-tf32") { Description = "Keep float32 matrix products on CUDA in full float32 (TF32 tensor cores are on by default)." };
+        var adamw = new Option<string>("--adamw") { Description = "AdamW kernels: fused (PyTorch's fused CUDA kernel on libtorch 2.1+, multi-tensor elsewhere), multi-tensor or per-tensor (libtorch's loop); the same update either way.", DefaultValueFactory = _ => "fused" };
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
         foreach (var positive in new[] { hardBuffer, hardInterval })
         {
@@ -63,7 +68,7 @@ internal static class TrainCommand
 
         var pretrained = new PretrainedTrainArguments();
         var command = new Command("train", "Train a tiny GPT, or fine-tune a Hugging Face model folder (--model; full or LoRA), with loss masking (and advantage weighting when the data has advantages) on an episode dataset.");
-        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, packing, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout, blockSize })
+        foreach (var o in new Option[] { data, preset, steps, output, resume, batch, accumulation, lr, warmup, logInterval, evalInterval, checkpointInterval, aggregation, noMask, packing, seed, device, threads, noHard, hardBuffer, hardInterval, tokenizer, distTimeout, blockSize, precision, noTf32, adamw })
         {
             command.Options.Add(o);
         }
@@ -105,6 +110,10 @@ internal static class TrainCommand
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
                     Log = stdout,
                     ProcessGroup = group,
+                    Precision = ParsePrecision(parseResult.GetValue(precision)!),
+                    AllowTF32 = !parseResult.GetValue(noTf32),
+                    OptimizerImplementation = ParseAdamW(parseResult.GetValue(adamw)!),
+                    GradientCheckpointing = parseResult.GetValue(pretrained.GradientCheckpointing),
                 };
                 if (parseResult.GetValue(pretrained.Model) is not null)
                 {
@@ -151,6 +160,25 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>Parses --precision.</summary>
+    private static TrainingPrecision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "auto" => TrainingPrecision.Auto,
+        "fp32" or "float32" => TrainingPrecision.Float32,
+        "bf16-autocast" or "autocast" => TrainingPrecision.BFloat16Autocast,
+        "bf16" or "bfloat16" => TrainingPrecision.BFloat16,
+        _ => throw new FormatException($"--precision '{name}' is not auto, fp32, bf16-autocast or bf16."),
+    };
+
+    /// <summary>Parses --adamw.</summary>
+    private static AdamWImplementation ParseAdamW(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "fused" => AdamWImplementation.Fused,
+        "multi-tensor" or "foreach" => AdamWImplementation.MultiTensor,
+        "per-tensor" => AdamWImplementation.PerTensor,
+        _ => throw new FormatException($"--adamw '{name}' is not fused, multi-tensor or per-tensor."),
+    };
 
     /// <summary>The process group `maskedsft launch` (or torchrun) describes when WORLD_SIZE &gt; 1: Gloo on the CPU, NCCL on
     /// cuda:LOCAL_RANK when the device is CUDA; null for a single process.</summary>

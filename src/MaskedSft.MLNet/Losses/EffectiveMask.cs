@@ -62,6 +62,24 @@ public static class EffectiveMask
         return n;
     }
 
+    /// <summary>Appends the flat indices (<paramref name="offset"/> + position) of a row's trained targets, in order: the
+    /// host-side twin of <c>Of(...).Nonzero()</c>, so a device needs no synchronisation to size the selection.</summary>
+    /// <param name="targets">The row's targets.</param>
+    /// <param name="lossMask">The loss mask aligned with them, or empty for no loss mask.</param>
+    /// <param name="ignoreIndex">The ignore index.</param>
+    /// <param name="offset">Added to every position (row r of width T: r·T).</param>
+    /// <param name="into">Receives the indices.</param>
+    /// <exception cref="ArgumentException">The mask is neither empty nor as long as the targets.</exception>
+    public static void AddPositions(ReadOnlySpan<long> targets, ReadOnlySpan<float> lossMask, long ignoreIndex, long offset, List<long> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        CheckLengths(targets, lossMask);
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (IsSupervisedAt(targets, lossMask, i, ignoreIndex)) into.Add(offset + i);
+        }
+    }
+
     /// <summary>Whether position <paramref name="index"/> of a row is trained.</summary>
     /// <param name="targets">The row's targets.</param>
     /// <param name="lossMask">The loss mask aligned with them, or empty for no loss mask.</param>

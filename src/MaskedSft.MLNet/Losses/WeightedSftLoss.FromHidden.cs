@@ -22,10 +22,13 @@ public sealed partial class WeightedSftLoss
     /// <param name="lossMask">(B, T) loss mask aligned with the targets, or null to train every non-ignored target.</param>
     /// <param name="advantages">(B, T) aligned advantages, (B,) per sequence, or null for all ones.</param>
     /// <param name="normalizer">Global denominators for Mean (gradient accumulation), or null to count this call.</param>
+    /// <param name="keepIndex">(N) int64 flat positions (row·T + t) of the effective-mask targets in order, when the caller
+    /// knows them on the host (<see cref="EffectiveMask.AddPositions"/>); null finds them on the device with a nonzero,
+    /// which on CUDA waits for the queued work. They must be exactly the mask's positions.</param>
     /// <returns>The loss and the per-token details, on the hidden states' device.</returns>
     /// <exception cref="ArgumentNullException">A required tensor is null.</exception>
     /// <exception cref="ArgumentException">The shapes do not match.</exception>
-    public MaskedLmOutput ComputeFromHidden(Tensor hidden, Tensor headWeight, Tensor targets, Tensor? lossMask, Tensor? advantages = null, LossNormalizer? normalizer = null)
+    public MaskedLmOutput ComputeFromHidden(Tensor hidden, Tensor headWeight, Tensor targets, Tensor? lossMask, Tensor? advantages = null, LossNormalizer? normalizer = null, Tensor? keepIndex = null)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(headWeight);
@@ -48,7 +51,7 @@ public sealed partial class WeightedSftLoss
         var flatHidden = hidden.Reshape(b * t, c);                                            // (BT, C)
         var flatTargets = targets.Reshape(-1).To(device, ScalarType.Int64);                   // (BT)
         var keep = EffectiveMask.Of(flatTargets, lossMask?.Reshape(-1), Options.IgnoreIndex); // (BT) bool
-        var index = keep.Nonzero().Reshape(-1);                                                // (N)
+        var index = keepIndex?.To(device, ScalarType.Int64) ?? keep.Nonzero().Reshape(-1);   // (N)
         var selectedHidden = flatHidden.IndexSelect(0, index);                                 // (N, C)
         var selectedTargets = flatTargets.IndexSelect(0, index);                              // (N)
         Tensor nll, predictions;                                                               // (N), (N)

@@ -20,10 +20,22 @@ internal sealed class GptBlock : Module
         _mlp = RegisterModule("mlp", new GptMlp(config, scratch));
     }
 
-    /// <summary>x (B, T, C) -&gt; (B, T, C).</summary>
-    public Tensor Forward(Tensor x, Tensor causal)
+    /// <summary>x (B, T, C) -&gt; (B, T, C); <paramref name="allowed"/> as <see cref="CausalSelfAttention.Forward"/>.
+    /// Every intermediate is disposed once consumed (the caller keeps <paramref name="x"/>).</summary>
+    public Tensor Forward(Tensor x, Tensor? allowed)
     {
-        x = x.Add(_attention.Forward(_ln1.Forward(x), causal));
-        return x.Add(_mlp.Forward(_ln2.Forward(x)));
+        Tensor mid;
+        using (var h = _ln1.Forward(x))                                              // (B, T, C)
+        using (var a = _attention.Forward(h, allowed))
+        {
+            mid = x.Add(a);
+        }
+
+        using (mid)
+        using (var h = _ln2.Forward(mid))
+        using (var m = _mlp.Forward(h))
+        {
+            return mid.Add(m);                                                       // (B, T, C)
+        }
     }
 }

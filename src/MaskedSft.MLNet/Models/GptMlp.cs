@@ -22,8 +22,17 @@ internal sealed class GptMlp : Module<Tensor, Tensor>
     /// <summary>x (B, T, C) -&gt; (B, T, C).</summary>
     public override Tensor Forward(Tensor input)
     {
-        var y = _proj.Forward(_fc.Forward(input).Gelu());                            // (B, T, 4C) -> (B, T, C)
-        if (IsTraining && _config.Dropout > 0) y = TorchOps.Dropout(y, _config.Dropout, true);
-        return y;
+        Tensor y;
+        using (var f = _fc.Forward(input))                                           // (B, T, 4C)
+        using (var g = f.Gelu())
+        {
+            y = _proj.Forward(g);                                                    // (B, T, C)
+        }
+
+        if (!IsTraining || _config.Dropout <= 0) return y;
+        using (y)
+        {
+            return TorchOps.Dropout(y, _config.Dropout, true);
+        }
     }
 }

@@ -30,6 +30,7 @@ public sealed class TinyGpt : Module, ICausalLm
     private readonly GptBlock[] _blocks;
     private readonly LayerNorm _lnf;
     private Tensor? _causal;               // (block, block) bool, true above the diagonal, on the parameters' device
+    private CheckpointedFunction[]? _checkpoints;
 
     /// <summary>Creates a model with nanoGPT's initialisation: N(0, 0.02) weights and embeddings, residual projections
     /// N(0, 0.02 / sqrt(2 layers)), zero biases, unit LayerNorm weights.</summary>
@@ -61,6 +62,10 @@ public sealed class TinyGpt : Module, ICausalLm
 
     /// <summary>The sizes.</summary>
     public GptConfig Config { get; }
+
+    /// <summary>Recompute each block in the backward pass instead of keeping its activations (less memory, about a third
+    /// more compute); applies while gradients are recorded and dropout is off (a recomputed dropout would differ).</summary>
+    public bool GradientCheckpointing { get; set; }
 
     /// <inheritdoc />
     public string Architecture => ArchitectureName;
@@ -132,13 +137,38 @@ public sealed class TinyGpt : Module, ICausalLm
         var device = Device;
         var tokens = idx.DType == ScalarType.Int64 && idx.Device == device ? idx : idx.To(device, ScalarType.Int64);
         var positions = input.PositionIds is null ? TorchOps.Arange(t, device) : Positions(input.PositionIds); // (T) or (B, T)
-        var x = _wte.Forward(tokens).Add(_wpe.Forward(positions));                           // (B, T, C)
-        if (IsTraining && Config.Dropout > 0) x = TorchOps.Dropout(x, Config.Dropout, true);
-        var blocked = input.AttentionMask is null && input.DocumentIds is null
-            ? Causal(t)                                                                      // (T, T)
-            : AttentionLimits(input, t);                                                     // (B, 1, T, T)
-        foreach (var block in _blocks) x = block.Forward(x, blocked);
-        return _lnf.Forward(x);                                                              // (B, T, C)
+        Tensor x;
+        using (var te = _wte.Forward(tokens))                                                // (B, T, C)
+        using (var pe = _wpe.Forward(positions))                                             // (T, C) or (B, T, C)
+        {
+            x = te.Add(pe);                                                                  // (B, T, C)
+        }
+
+        positions.Dispose();                                                                 // a handle made here (Arange or To)
+        if (!ReferenceEquals(tokens, idx)) tokens.Dispose();
+
+        if (IsTraining && Config.Dropout > 0)
+        {
+            using var before = x;
+            x = TorchOps.Dropout(before, Config.Dropout, true);
+        }
+
+        using var allowed = input.AttentionMask is null && input.DocumentIds is null
+            ? null                                                                           // plain causal: the kernel's own mask
+            : AttentionLimits(input, t);                                                     // (B, 1, T, T) true = may attend
+        var checkpoint = GradientCheckpointing && NoGradScope.IsGradEnabled && !(IsTraining && Config.Dropout > 0);
+        for (var i = 0; i < _blocks.Length; i++)
+        {
+            using var before = x;                                                            // consumed by the block
+            x = checkpoint
+                ? (allowed is null ? Checkpoints()[i].Apply(before) : Checkpoints()[i].Apply(before, allowed))
+                : _blocks[i].Forward(before, allowed);
+        }
+
+        using (x)
+        {
+            return _lnf.Forward(x);                                                          // (B, T, C)
+        }
     }
 
     /// <summary>Saves the model into a directory as <see cref="WeightsFileName"/> (see <see cref="SaveWeights"/>); atomic.</summary>
@@ -228,6 +258,11 @@ public sealed class TinyGpt : Module, ICausalLm
         {
             _causal?.Dispose();
             _causal = null;
+            if (_checkpoints is not null)
+            {
+                foreach (var f in _checkpoints) f.Dispose();
+                _checkpoints = null;
+            }
         }
 
         base.Dispose(disposing);
@@ -246,6 +281,20 @@ public sealed class TinyGpt : Module, ICausalLm
             else if (name.Contains(".ln_", StringComparison.Ordinal)) p.Fill(1.0);
             else p.CopyFrom(TorchOps.Randn(p.Shape, generator).Mul(name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
         }
+    }
+
+    /// <summary>One checkpointed function per block (made on first use); the extra input, when given, is the attention mask.</summary>
+    private CheckpointedFunction[] Checkpoints()
+    {
+        if (_checkpoints is not null) return _checkpoints;
+        var functions = new CheckpointedFunction[_blocks.Length];
+        for (var i = 0; i < functions.Length; i++)
+        {
+            var block = _blocks[i];
+            functions[i] = new CheckpointedFunction((x, extras) => block.Forward(x, extras.Count > 0 ? extras[0] : null));
+        }
+
+        return _checkpoints = functions;
     }
 
     /// <summary>The causal mask for T positions on the parameters' device (cached per device).</summary>
@@ -268,7 +317,9 @@ public sealed class TinyGpt : Module, ICausalLm
         var positions = positionIds.To(Device, ScalarType.Int64);                            // (B, T)
         if (positions.NumberOfElements > 0)
         {
-            long low = positions.Min().Item<long>(), high = positions.Max().Item<long>();
+            using var scope = new DisposeScope();
+            var range = TorchOps.Stack([positions.Min(), positions.Max()], 0).ToArray<long>(); // one host read
+            long low = range[0], high = range[1];
             if (low < 0 || high >= Config.BlockSize)
                 throw new ArgumentException($"CausalLmInput.PositionIds holds positions in [{low}, {high}]; TinyGpt has {Config.BlockSize} learned positions [0, {Config.BlockSize}).", "input");
         }
@@ -276,9 +327,17 @@ public sealed class TinyGpt : Module, ICausalLm
         return positions;
     }
 
-    /// <summary>(B, 1, T, T) bool, true where query i may NOT attend key j: a later key, a key of another document or a
-    /// padding key, except that every position may attend to itself (so a padding query has one key, not none: no NaN).</summary>
+    /// <summary>(B, 1, T, T) bool, true where query i may attend key j: an earlier (or the same) key of the same document
+    /// that is a real token; every position may attend to itself (so a padding query has one key, not none: no NaN).</summary>
     private Tensor AttentionLimits(CausalLmInput input, long t)
+    {
+        using var scope = new DisposeScope();
+        return Blocked(input, t).LogicalNot().MoveToOuterScope();                             // (B, 1, T, T)
+    }
+
+    /// <summary>(B, 1, T, T) bool, true where query i may NOT attend key j: a later key, a key of another document or a
+    /// padding key, except that every position may attend to itself.</summary>
+    private Tensor Blocked(CausalLmInput input, long t)
     {
         var device = Device;
         var blocked = Causal(t);                                                             // (T, T)

@@ -85,9 +85,10 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
                 o.Log?.WriteLine($"resuming from {checkpoint}");
             }
 
-            var model = new TinyGpt(config, o.Seed, o.Device ?? Device.Auto);
+            var model = new TinyGpt(config, o.Seed, o.Device ?? Device.Auto) { GradientCheckpointing = o.GradientCheckpointing };
             try
             {
+                if (o.Precision == TrainingPrecision.BFloat16) model.To(model.Device, ScalarType.BFloat16); // pure bfloat16
                 o.Log?.WriteLine($"model: {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize}, {model.ParameterCount:N0} parameters, {model.Device}");
                 TrainingResult result;
                 using (var trainer = new Trainer(model, dataset, o with { HardExampleDecoder = HardExampleDecoder(dataset) }, o.Log))
@@ -298,6 +299,9 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
 
         /// <summary>A full model configuration instead of the preset (vocabulary and block still fitted unless set).</summary>
         public GptConfig? Model { get; init; }
+
+        /// <summary>Recompute each block of the tiny GPT in the backward pass (<see cref="TinyGpt.GradientCheckpointing"/>).</summary>
+        public bool GradientCheckpointing { get; init; }
 
         /// <summary>Vocabulary size; null = the data's, rounded up to a multiple of 64.</summary>
         public int? VocabSize { get; init; }

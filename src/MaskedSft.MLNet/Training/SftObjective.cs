@@ -114,6 +114,10 @@ public sealed class SftObjective : ITrainingObjective<EpisodeBatch>
         var t = BatchTensors.From(batch, Model.Device);
         var input = new CausalLmInput(t.Inputs) { DocumentIds = t.DocumentIds, PositionIds = t.PositionIds };
         var hidden = Model.ForwardHidden(input);                                                       // (B, T, C)
-        return loss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask, withAdvantages ? t.Advantages : null, normalizer);
+        var positions = new List<long>();
+        for (var r = 0; r < batch.Rows; r++)
+            EffectiveMask.AddPositions(batch.TargetRow(r), batch.LossMaskRow(r), loss.Options.IgnoreIndex, (long)r * batch.BlockSize, positions);
+        var keep = Tensor.FromSpan<long>(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(positions), [positions.Count], Model.Device); // (N), no device sync
+        return loss.ComputeFromHidden(hidden, Model.HeadWeight, t.Targets, t.LossMask, withAdvantages ? t.Advantages : null, normalizer, keep);
     }
 }

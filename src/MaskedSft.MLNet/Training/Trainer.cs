@@ -457,8 +457,20 @@ public sealed class Trainer : IDisposable
     {
         var track = _hardExamples?.Tracks(step) == true;
         if (!track && MicroBatchLossesComputed is null) return;
-        var rowLoss = output.RowLoss.ToArray<float>();
-        if (track) _hardExamples!.Observe(step, batch, rowLoss, output.RowTargets.To(ScalarType.Float32).ToArray<float>());
+        float[] rowLoss;
+        if (track)
+        {
+            // One host read for both (B) vectors: the losses and the supervised-target counts.
+            var both = TorchOps.Cat([output.RowLoss, output.RowTargets.To(ScalarType.Float32)], 0).ToArray<float>(); // (2B)
+            var rows = both.Length / 2;
+            rowLoss = both[..rows];
+            _hardExamples!.Observe(step, batch, rowLoss, both[rows..]);
+        }
+        else
+        {
+            rowLoss = output.RowLoss.ToArray<float>();
+        }
+
         MicroBatchLossesComputed?.Invoke(step, batch, rowLoss);
     }
 }

@@ -4,6 +4,7 @@ using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Distributed;
+using MaskedSft.Torch.Optim;
 
 namespace MaskedSft.MLNet.Training;
 
@@ -131,6 +132,18 @@ public record TrainerOptions
     /// hard examples and the report. The caller owns the group (the trainer does not dispose it).</summary>
     public ProcessGroup? ProcessGroup { get; init; }
 
+    /// <summary>The step's precision; <see cref="TrainingPrecision.Auto"/> (default) = bfloat16 autocast with float32
+    /// master weights on CUDA, float32 elsewhere.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
+
+    /// <summary>Let float32 matrix products on CUDA use TF32 tensor cores (default true; process-wide, set when the
+    /// engine starts; no effect on the CPU).</summary>
+    public bool AllowTF32 { get; init; } = true;
+
+    /// <summary>AdamW's kernels (default <see cref="AdamWImplementation.Fused"/>: PyTorch's fused CUDA kernel on libtorch
+    /// 2.1+, multi-tensor kernels elsewhere); every choice computes the same update.</summary>
+    public AdamWImplementation OptimizerImplementation { get; init; } = AdamWImplementation.Fused;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
     /// <exception cref="ArgumentNullException"><see cref="Loss"/> is null.</exception>
@@ -157,6 +170,8 @@ public record TrainerOptions
         if (IntraOpThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be positive (or null).");
         if (HardExamplesStartStep is < 1) throw new ArgumentOutOfRangeException(nameof(HardExamplesStartStep), HardExamplesStartStep, "HardExamplesStartStep must be at least 1 (or null for the first step after warmup).");
         HardExamples?.Validate();
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Auto, Float32, BFloat16Autocast or BFloat16.");
+        if (!Enum.IsDefined(OptimizerImplementation)) throw new ArgumentOutOfRangeException(nameof(OptimizerImplementation), OptimizerImplementation, "OptimizerImplementation must be PerTensor, MultiTensor or Fused.");
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
         Loss.Validate();
     }

@@ -28,6 +28,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     private readonly ITrainingObjective<TBatch> _objective;
     private readonly double _clip;
     private readonly ProcessGroup? _group;
+    private readonly Device _device;
     private bool _disposed;
 
     /// <summary>Creates the engine at step 0: AdamW over the parameters (from <paramref name="options"/>: learning rate,
@@ -62,6 +63,10 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         _clip = options.GradientClip > 0 ? options.GradientClip : double.PositiveInfinity;
         MaxSteps = maxSteps;
         _group = options.ProcessGroup is { WorldSize: > 1 } group ? group : null;
+        _device = _parameters[0].Device;
+        Precision = Resolve(options.Precision, _device, _parameters);
+        Optimizer.Implementation = options.OptimizerImplementation;
+        if (_device.IsCuda) TorchOps.AllowTF32 = options.AllowTF32;
         if (_group is not null)
         {
             using var noGrad = new NoGradScope();
@@ -111,57 +116,88 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         Optimizer.LearningRate = lr;
         var supervised = _objective.PrepareStep(window);
         Optimizer.ZeroGrad();
-        double loss = 0, correct = 0, maxRow = 0;
         long positions = 0;
+        using var stepScope = new DisposeScope();
+        var shares = new List<Tensor>(window.Count);                                                // (3) each
         foreach (var batch in window)
         {
             using var scope = new DisposeScope();
-            var output = _objective.Compute(batch);
+            MicroBatchLoss output;
+            using (Autocast()) output = _objective.Compute(batch);
             output.Loss.Backward();
             using var noGrad = new NoGradScope();
-            loss += output.Loss.Item<double>();
-            correct += output.CorrectTargets.Item<double>();
-            if (output.RowLoss.NumberOfElements > 0) maxRow = Math.Max(maxRow, output.RowLoss.Max().Item<double>());
+            shares.Add(MicroBatchStatistics(output).MoveToOuterScope());
             MicroBatchComputed?.Invoke(Step + 1, batch, output);
             positions += output.Positions;
         }
 
-        if (_group is not null)
-        {
-            var started = Stopwatch.GetTimestamp();
-            (loss, correct, maxRow, positions) = ReduceAcrossRanks(_group, loss, correct, maxRow, positions);
-            CollectiveTime += Stopwatch.GetElapsedTime(started);
-        }
-        var gradNorm = TorchOps.ClipGradNorm(_parameters, _clip);
-        Optimizer.Step();
-        Step++;
-        double paramNorm;
-        using (var scope = new DisposeScope())
         using (var noGrad = new NoGradScope())
         {
-            paramNorm = Math.Sqrt(_parameters.Sum(p => p.Square().Sum().Item<double>()));
-        }
+            var all = TorchOps.Stack(shares, 0);                                                     // (M, 3)
+            var sums = all.Narrow(1, 0, 2).Sum(0);                                                   // (2) loss, hits
+            var maxRow = all.Select(1, 2).Max();                                                     // ()
+            if (_group is not null)
+            {
+                var started = Stopwatch.GetTimestamp();
+                (sums, maxRow, positions) = ReduceAcrossRanks(_group, sums, maxRow, positions);
+                CollectiveTime += Stopwatch.GetElapsedTime(started);
+            }
 
-        var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-        return new StepMetrics(Step, loss, gradNorm, paramNorm, supervised > 0 ? correct / supervised : 0.0, maxRow, lr, positions / seconds, supervised);
+            var gradNorm = TorchOps.ClipGradNormOnDevice(_parameters, _clip).To(ScalarType.Float64);  // ()
+            Optimizer.Step();
+            Step++;
+            var paramNorm = TorchOps.TotalNorm(_parameters).To(ScalarType.Float64);                   // ()
+            var device = sums.Device;
+            var values = TorchOps.Cat([sums, maxRow.Unsqueeze(0), gradNorm.To(device).Unsqueeze(0), paramNorm.To(device).Unsqueeze(0)], 0)
+                .ToArray<double>();                                                                  // the step's one host read
+            var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            return new StepMetrics(Step, values[0], values[3], values[4], supervised > 0 ? values[1] / supervised : 0.0, values[2], lr, positions / seconds, supervised);
+        }
     }
 
-    /// <summary>Sums the gradients over the ranks (bucketed) and combines the step's statistics: sums of loss shares, hits
-    /// and positions, the maximum of the row losses.</summary>
-    private (double Loss, double Correct, double MaxRow, long Positions) ReduceAcrossRanks(ProcessGroup group, double loss, double correct, double maxRow, long positions)
+    /// <summary>The resolved precision of the steps (<see cref="TrainingPrecision.Auto"/> resolved by the parameters' device).</summary>
+    public TrainingPrecision Precision { get; }
+
+    /// <summary>A micro-batch's loss share, argmax hits and largest row loss as one (3) float64 tensor on the loss's
+    /// device, so the step reads all of its statistics back with one host read.</summary>
+    private static Tensor MicroBatchStatistics(MicroBatchLoss output)
     {
-        using var scope = new DisposeScope();
-        using var noGrad = new NoGradScope();
+        var device = output.Loss.Device;
+        var maxRow = output.RowLoss.NumberOfElements > 0
+            ? output.RowLoss.Max().To(device, ScalarType.Float64)                                    // ()
+            : TorchOps.Zeros([], ScalarType.Float64, device);
+        return TorchOps.Stack([output.Loss.Detach().To(ScalarType.Float64), output.CorrectTargets.To(device, ScalarType.Float64), maxRow], 0); // (3)
+    }
+
+    /// <summary>An autocast scope when the steps run under bfloat16 autocast, else null.</summary>
+    private AutocastScope? Autocast() => Precision == TrainingPrecision.BFloat16Autocast ? new AutocastScope(_device, ScalarType.BFloat16) : null;
+
+    /// <summary>The precision the options ask for on the parameters' device, checked against the parameters' dtype.</summary>
+    private static TrainingPrecision Resolve(TrainingPrecision asked, Device device, IReadOnlyList<Parameter> parameters)
+    {
+        var resolved = asked == TrainingPrecision.Auto
+            ? (device.IsCuda ? TrainingPrecision.BFloat16Autocast : TrainingPrecision.Float32)
+            : asked;
+        if (resolved == TrainingPrecision.BFloat16 && parameters.Any(p => p.DType != ScalarType.BFloat16))
+            throw new ArgumentException("TrainerOptions.Precision is BFloat16 (pure bfloat16) but some trainable parameters are not bfloat16. Hint: create or load the model in bfloat16 (TinyGpt: model.To(ScalarType.BFloat16); --precision bf16 on the CLI), or use BFloat16Autocast for float32 master weights.", nameof(parameters));
+        return resolved;
+    }
+
+    /// <summary>Sums the gradients over the ranks (bucketed) and combines the step's statistics on the device: sums of
+    /// loss shares, hits and positions, the maximum of the row losses.</summary>
+    private (Tensor Sums, Tensor MaxRow, long Positions) ReduceAcrossRanks(ProcessGroup group, Tensor sums, Tensor maxRow, long positions)
+    {
         var gradients = _parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
         if (gradients.Count != _parameters.Count)
             throw new InvalidOperationException($"{_parameters.Count - gradients.Count} trainable parameter(s) received no gradient in this step; data-parallel training needs a gradient for every parameter on every rank (the all-reduce pairs them by position). Hint: freeze unused parameters (RequiresGrad = false) or leave them out of the engine's parameters.");
         group.AllReduce(gradients, ReduceOp.Sum);
-        var sums = Tensor.FromArray(new[] { loss, correct, positions }, 3).To(group.Device);        // (3)
-        var max = Tensor.FromArray(new[] { maxRow }, 1).To(group.Device);                            // (1)
-        group.AllReduce(sums, ReduceOp.Sum);
+        var positionsTensor = TorchOps.Full([1], positions, ScalarType.Float64, group.Device);                // (1)
+        var all = TorchOps.Cat([sums.To(group.Device), positionsTensor], 0);                             // (3)
+        var max = maxRow.To(group.Device).Unsqueeze(0);                                                  // (1)
+        group.AllReduce(all, ReduceOp.Sum);
         group.AllReduce(max, ReduceOp.Max);
-        var s = sums.To(Device.Cpu).ToArray<double>();
-        return (s[0], s[1], max.To(Device.Cpu).ToArray<double>()[0], (long)s[2]);
+        var counts = all.Narrow(0, 2, 1).To(Device.Cpu).ToArray<double>();                             // the global position count (a host read of DP steps)
+        return (all.Narrow(0, 0, 2), max.Squeeze(0), (long)counts[0]);
     }
 
     /// <summary>Sets the completed-step count after the optimizer's state was loaded from a checkpoint, so the next step

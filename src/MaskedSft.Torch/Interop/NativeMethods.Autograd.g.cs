@@ -41,4 +41,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial int msft_clip_grad_norm(IntPtr* handles, long count, double max_norm, double norm_type, double* total);
+
+    [LibraryImport(LibraryName)]
+    internal static partial IntPtr msft_clip_grad_norm_device(IntPtr* handles, long count, double max_norm, double norm_type);
+
+    [LibraryImport(LibraryName)]
+    internal static partial IntPtr msft_total_norm(IntPtr* handles, long count, double norm_type);
 }

@@ -23,4 +23,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial int msft_cuda_synchronize(int index);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int msft_cuda_memory_stats(int index, long* allocated, long* peak_allocated, long* reserved);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int msft_cuda_reset_peak_memory(int index);
 }

@@ -20,4 +20,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial void msft_tensor_reset_peak();
+
+    [LibraryImport(LibraryName)]
+    internal static partial long msft_host_read_count();
 }

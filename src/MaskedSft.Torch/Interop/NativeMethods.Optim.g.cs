@@ -22,6 +22,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int msft_optim_step(IntPtr o);
 
     [LibraryImport(LibraryName)]
+    internal static partial int msft_adamw_step_multi(IntPtr o, int mode);
+
+    [LibraryImport(LibraryName)]
     internal static partial int msft_optim_zero_grad(IntPtr o, [MarshalAs(UnmanagedType.U1)] bool set_to_none);
 
     [LibraryImport(LibraryName)]

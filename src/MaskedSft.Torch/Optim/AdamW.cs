@@ -45,6 +45,32 @@ public sealed class AdamW : Optimizer
     /// <summary>Whether the AMSGrad variant is used.</summary>
     public bool Amsgrad { get; }
 
+    /// <summary>The kernels of <see cref="Step"/> (the same update either way); <see cref="AdamWImplementation.PerTensor"/>
+    /// by default. AMSGrad always runs per tensor.</summary>
+    public AdamWImplementation Implementation { get; set; } = AdamWImplementation.PerTensor;
+
+    /// <summary>The implementation the last <see cref="Step"/> ran (<see cref="AdamWImplementation.MultiTensor"/> where
+    /// <see cref="AdamWImplementation.Fused"/> was asked for but is not available); null before the first step.</summary>
+    public AdamWImplementation? LastImplementation { get; private set; }
+
+    /// <summary>Updates the parameters that have gradients with <see cref="Implementation"/>'s kernels (without
+    /// recording gradients).</summary>
+    /// <exception cref="TorchException">libtorch rejected the step (e.g. sparse gradients).</exception>
+    public override void Step()
+    {
+        if (Implementation == AdamWImplementation.PerTensor)
+        {
+            base.Step();
+            LastImplementation = AdamWImplementation.PerTensor;
+            return;
+        }
+
+        var used = NativeMethods.msft_adamw_step_multi(Handle, (int)Implementation);
+        Tensor.Check(used, $"adamw.step({Implementation})");
+        GC.KeepAlive(this);
+        LastImplementation = (AdamWImplementation)used;
+    }
+
     /// <inheritdoc />
     public override IReadOnlyDictionary<string, Tensor> GetState()
     {

@@ -64,7 +64,7 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>Updates the parameters that have gradients (without recording gradients).</summary>
     /// <exception cref="TorchException">libtorch rejected the step (e.g. sparse gradients).</exception>
-    public void Step()
+    public virtual void Step()
     {
         Tensor.Check(NativeMethods.msft_optim_step(Handle), "optimizer.step");
         GC.KeepAlive(this);

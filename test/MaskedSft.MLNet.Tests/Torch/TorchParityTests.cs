@@ -102,6 +102,7 @@ public sealed class TorchParityTests
         ["adamw_amsgrad_3_steps"] = i => RunOptimizer(i, ps => new AdamW(ps, learningRate: 0.05, weightDecay: 0.0, amsgrad: true), ["max_exp_avg_sq"]),
         ["sgd_momentum_3_steps"] = i => RunOptimizer(i, ps => new SGD(ps, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01), ["momentum_buffer"]),
         ["sgd_nesterov_3_steps"] = i => RunOptimizer(i, ps => new SGD(ps, learningRate: 0.1, momentum: 0.9, nesterov: true), []),
+        ["clip_adamw_groups_5_steps"] = i => ClippedAdamWSteps(i, AdamWImplementation.MultiTensor),
         ["clip_grad_norm"] = i =>
         {
             var p0 = TorchOps.ZerosLike(i("g0")).WithRequiresGrad();
@@ -152,6 +153,27 @@ public sealed class TorchParityTests
         ScalarType.Int64 => t.ToArray<long>().Select(v => (double)v).ToArray(),
         _ => t.To(ScalarType.Float64).ToArray<double>(),
     };
+
+    /// <summary>The trainer's step on the fixture: on-device clipping to 0.5, then AdamW with a decayed group (p0) and an
+    /// undecayed one (p1), 5 steps; returns p0, p1, p0's exp_avg, p1's exp_avg_sq and the 5 norms before clipping.</summary>
+    internal static Tensor[] ClippedAdamWSteps(Func<string, Tensor> i, AdamWImplementation implementation)
+    {
+        using var p0 = new Parameter(i("p0").Clone());
+        using var p1 = new Parameter(i("p1").Clone());
+        using var optimizer = new AdamW([("p0", p0)], learningRate: 0.02, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1) { Implementation = implementation };
+        optimizer.AddParameterGroup([("p1", p1)], weightDecay: 0.0);
+        var norms = new List<Tensor>();
+        for (var s = 0; s < 5; s++)
+        {
+            p0.Grad = i($"g0_{s}").Clone();
+            p1.Grad = i($"g1_{s}").Clone();
+            norms.Add(TorchOps.ClipGradNormOnDevice([p0, p1], 0.5).To(ScalarType.Float64));
+            optimizer.Step();
+        }
+
+        var state = optimizer.GetState();
+        return [p0.Clone(), p1.Clone(), state["p0.exp_avg"], state["p1.exp_avg_sq"], TorchOps.Stack(norms, 0)];
+    }
 
     private static Tensor[] RunOptimizer(Func<string, Tensor> i, Func<IEnumerable<(string, Parameter)>, Optimizer> make, string[] stateFields)
     {

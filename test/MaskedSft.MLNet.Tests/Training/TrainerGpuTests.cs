@@ -21,7 +21,30 @@ public sealed class TrainerGpuTests : TrainingTestClass<TrainerGpuTests>
         LogInterval = 1, EvalInterval = 0, EvalBatches = 2, CheckpointInterval = 0, Seed = 5, Device = device,
         HardExamples = new HardExampleTrackerOptions { Capacity = 6, LogInterval = 2, HighLossQuantile = 0.5 },
         HardExampleDecoder = Fixture.Corpus,
+        Precision = TrainingPrecision.Float32, // CUDA against CPU to 1e-4: no bf16 autocast, no TF32
+        AllowTF32 = false,
     };
+
+    [TestMethod]
+    public void Run_OnCudaWithTheDefaultBf16Autocast_TracksTheFloat32Run()
+    {
+        IReadOnlyList<StepMetrics> fp32, autocast;
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu)))
+        {
+            fp32 = trainer.Run().Metrics;
+        }
+
+        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu) with { Precision = TrainingPrecision.Auto, AllowTF32 = true }))
+        {
+            autocast = trainer.Run().Metrics;
+            Assert.AreEqual(ScalarType.Float32, model.DType, "autocast keeps float32 master weights");
+        }
+
+        for (var i = 0; i < fp32.Count; i++)
+            Assert.AreEqual(fp32[i].Loss, autocast[i].Loss, 2e-2 * fp32[i].Loss, $"loss of step {fp32[i].Step} under bf16 autocast");
+    }
 
     [TestMethod]
     public void Run_OnCuda_TracksTheCpuRun()

@@ -116,6 +116,35 @@ public sealed class TrainingEngineTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => engine.RunStep([Batch(Rows(1, 3), 0, 1)]));
     }
 
+    [TestMethod]
+    public void RunStep_MetricsFromOneHostRead_EqualTheStepComputedByHand()
+    {
+        var rows = Rows(4, seed: 5);
+        using var a = new TinyGpt(Config, seed: 9);
+        using var b = new TinyGpt(Config, seed: 9);
+        using var engine = new TrainingEngine<EpisodeBatch>(a.NamedParameters(), new SftObjective(a), Constant with { GradientClip = 0.05 }, 4);
+        var batch = Batch(rows, 0, 4);
+        var reads = TensorCounters.HostReads;
+        var m = engine.RunStep([batch]);
+        Assert.AreEqual(reads + 1, TensorCounters.HostReads, "one host read per step");
+        Assert.AreEqual(TrainingPrecision.Float32, engine.Precision, "Auto on the CPU is float32");
+        Assert.AreEqual(MaskedSft.Torch.Optim.AdamWImplementation.MultiTensor, engine.Optimizer.LastImplementation, "the default (fused) runs multi-tensor kernels on the CPU");
+
+        using var scope = new DisposeScope();
+        var objective = new SftObjective(b);
+        objective.PrepareStep([batch]);
+        var output = objective.Compute(batch);
+        output.Loss.Backward();
+        var gradNorm = TorchOps.ClipGradNorm(b.Parameters(), 0.05);
+        Assert.AreEqual(output.Loss.Item<double>(), m.Loss, 1e-6);
+        Assert.AreEqual(gradNorm, m.GradNorm, 1e-5 * gradNorm);
+        Assert.AreEqual(output.RowLoss.Max().Item<float>(), m.MaxPerSampleLoss, 1e-5);
+        var hits = output.CorrectTargets.To(ScalarType.Float64).Item<double>();
+        Assert.AreEqual(hits / m.SupervisedTokens, m.TokenAccuracy, 1e-12);
+        var paramNorm = Math.Sqrt(a.Parameters().Sum(p => p.Square().Sum().Item<double>()));
+        Assert.AreEqual(paramNorm, m.ParamNorm, 1e-5 * paramNorm);
+    }
+
     /// <summary>Rows of random tokens with a padded tail (targets -100) and a random loss mask; one row has no supervised target.</summary>
     private static (long[] X, long[] Y, float[] Mask, int Real)[] Rows(int count, int seed)
     {

@@ -3,6 +3,11 @@
 
 #include <ATen/Parallel.h>
 
+#define MSFT_DEVICE_ALLOCATOR_API ((TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 9) || TORCH_VERSION_MAJOR > 2)
+#if MSFT_DEVICE_ALLOCATOR_API
+#include <c10/core/CachingDeviceAllocator.h>
+#endif
+
 // 1 when CUDA is usable by this libtorch, else 0 (never fails).
 MSFT_EXPORT int32_t msft_cuda_is_available() {
   try {
@@ -45,5 +50,35 @@ MSFT_EXPORT int32_t msft_cuda_synchronize(int32_t index) {
     // A one-element device-to-host copy waits for the device's current stream.
     auto probe = at::zeros({1}, at::TensorOptions().device(msft::device(1, index)));
     (void)probe.to(at::kCPU);
+  })
+}
+
+// The CUDA caching allocator's statistics of a device (torch.cuda.memory_allocated, max_memory_allocated and
+// memory_reserved): bytes held by tensors now, their peak since the last reset, and bytes the allocator reserved.
+// Needs libtorch >= 2.9 (its device-generic allocator interface); an error before that or without CUDA.
+MSFT_EXPORT int32_t msft_cuda_memory_stats(int32_t index, int64_t* allocated, int64_t* peak_allocated, int64_t* reserved) {
+  MSFT_STATUS({
+#if MSFT_DEVICE_ALLOCATOR_API
+    const auto dev = msft::device(1, index);
+    const auto stats = c10::getDeviceAllocator(at::kCUDA)->getDeviceStats(dev.index());
+    const auto all = static_cast<size_t>(c10::CachingDeviceAllocator::StatType::AGGREGATE);
+    *allocated = stats.allocated_bytes[all].current;
+    *peak_allocated = stats.allocated_bytes[all].peak;
+    *reserved = stats.reserved_bytes[all].current;
+#else
+    throw std::runtime_error("CUDA memory statistics need libtorch 2.9 or newer (this is " MSFT_STR(TORCH_VERSION_MAJOR) "." MSFT_STR(TORCH_VERSION_MINOR) ")");
+#endif
+  })
+}
+
+// Resets the peak of msft_cuda_memory_stats to the current allocation (torch.cuda.reset_peak_memory_stats).
+MSFT_EXPORT int32_t msft_cuda_reset_peak_memory(int32_t index) {
+  MSFT_STATUS({
+#if MSFT_DEVICE_ALLOCATOR_API
+    const auto dev = msft::device(1, index);
+    c10::getDeviceAllocator(at::kCUDA)->resetPeakStats(dev.index());
+#else
+    throw std::runtime_error("CUDA memory statistics need libtorch 2.9 or newer");
+#endif
   })
 }

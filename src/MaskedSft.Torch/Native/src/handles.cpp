@@ -6,6 +6,7 @@
 namespace {
 std::atomic<int64_t> g_live{0};
 std::atomic<int64_t> g_peak{0};
+std::atomic<int64_t> g_host_reads{0};
 
 void count_new() {
   const int64_t now = g_live.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -16,6 +17,8 @@ void count_new() {
 }  // namespace
 
 namespace msft {
+
+void count_host_read() { g_host_reads.fetch_add(1, std::memory_order_relaxed); }
 
 msft_tensor wrap(at::Tensor tensor) {
   if (!tensor.defined()) throw std::runtime_error("the operation returned an undefined tensor");
@@ -95,3 +98,7 @@ MSFT_EXPORT int64_t msft_tensor_peak_count() { return g_peak.load(std::memory_or
 
 // Sets the peak to the current live count.
 MSFT_EXPORT void msft_tensor_reset_peak() { g_peak.store(g_live.load(std::memory_order_relaxed)); }
+
+// Device-to-host reads of tensor data since the library loaded (copies into host buffers, item(), to(CPU) of a device
+// tensor): each one waits for the device's queued work, so a training step should make at most one.
+MSFT_EXPORT int64_t msft_host_read_count() { return g_host_reads.load(std::memory_order_relaxed); }

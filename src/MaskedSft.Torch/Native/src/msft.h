@@ -27,6 +27,24 @@ using optional = c10::optional<T>;
 // Stores the message of the exception being handled in the thread-local error slot.
 void set_error(const char* message);
 
+// The autocast settings of this thread (CUDA and CPU), so a recomputation in backward (gradient checkpointing) runs
+// under the autocast its forward ran under, as torch.utils.checkpoint does.
+struct AutocastState {
+  bool cuda = false;
+  at::ScalarType cuda_dtype = at::kBFloat16;
+  bool cpu = false;
+  at::ScalarType cpu_dtype = at::kBFloat16;
+};
+AutocastState autocast_state();
+// Applies a state (entering a nesting level when it enables autocast) and returns the one it replaced.
+AutocastState set_autocast_state(const AutocastState& state);
+// Restores a state returned by set_autocast_state, leaving the nesting level (the outermost exit clears the cast cache).
+void restore_autocast_state(const AutocastState& applied, const AutocastState& previous);
+
+// Counts one read of tensor data by the host (msft_host_read_count): every export that copies device data to host
+// memory, or a device tensor to the CPU, calls it once.
+void count_host_read();
+
 // Moves a defined tensor into a new handle and counts it as live.
 msft_tensor wrap(at::Tensor tensor);
 

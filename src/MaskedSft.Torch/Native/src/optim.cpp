@@ -3,6 +3,7 @@
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
+#include <cmath>
 #include <sstream>
 #include <type_traits>
 
@@ -121,6 +122,130 @@ MSFT_EXPORT int32_t msft_optim_step(msft_optimizer o) {
   MSFT_STATUS({
     at::NoGradGuard no_grad;
     opt_ref(o).step();
+  })
+}
+
+namespace {
+// The parameters of one AdamW group that have a gradient, with their (lazily created) state, split by device and dtype
+// so every list of a multi-tensor kernel is homogeneous.
+struct AdamWBucket {
+  std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs;
+  std::vector<int64_t> steps;  // after this step's increment
+};
+
+std::vector<AdamWBucket> adamw_buckets(torch::optim::Optimizer& opt, torch::optim::OptimizerParamGroup& group) {
+  std::vector<AdamWBucket> buckets;
+  std::vector<std::pair<at::Device, at::ScalarType>> keys;
+  auto& map = opt.state();
+  for (auto& p : group.params()) {
+    const auto& grad = p.grad();
+    if (!grad.defined()) continue;
+    if (grad.is_sparse()) throw std::invalid_argument("AdamW does not support sparse gradients");
+    auto key = key_of(map, p);
+    auto it = map.find(key);
+    if (it == map.end()) {
+      auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+      fresh->step(0);
+      fresh->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+      fresh->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+      it = map.emplace(key, std::move(fresh)).first;
+    }
+    auto* state = dynamic_cast<torch::optim::AdamWParamState*>(it->second.get());
+    if (state == nullptr) throw std::invalid_argument("the optimizer state has an unexpected type for AdamW");
+    state->step(state->step() + 1);
+    const std::pair<at::Device, at::ScalarType> k{p.device(), p.scalar_type()};
+    size_t b = 0;
+    while (b < keys.size() && keys[b] != k) ++b;
+    if (b == keys.size()) {
+      keys.push_back(k);
+      buckets.emplace_back();
+    }
+    auto& bucket = buckets[b];
+    bucket.params.push_back(p);
+    bucket.grads.push_back(grad);
+    bucket.exp_avgs.push_back(state->exp_avg());
+    bucket.exp_avg_sqs.push_back(state->exp_avg_sq());
+    bucket.steps.push_back(static_cast<int64_t>(state->step()));
+  }
+  return buckets;
+}
+
+// One AdamW update of a bucket with multi-tensor (_foreach_) kernels: the arithmetic of torch::optim::AdamW::step
+// (decoupled decay, moments, bias-corrected step), a handful of kernel launches for the whole bucket.
+void adamw_foreach(AdamWBucket& b, const torch::optim::AdamWOptions& o) {
+  const double lr = o.lr(), beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
+  if (o.weight_decay() != 0) at::_foreach_mul_(b.params, 1 - lr * o.weight_decay());
+  at::_foreach_mul_(b.exp_avgs, beta1);
+  at::_foreach_add_(b.exp_avgs, b.grads, 1 - beta1);
+  at::_foreach_mul_(b.exp_avg_sqs, beta2);
+  at::_foreach_addcmul_(b.exp_avg_sqs, b.grads, b.grads, 1 - beta2);
+  std::vector<at::Scalar> correction2, step_size;
+  for (const auto s : b.steps) {
+    correction2.emplace_back(std::sqrt(1 - std::pow(beta2, static_cast<double>(s))));
+    step_size.emplace_back(-lr / (1 - std::pow(beta1, static_cast<double>(s))));
+  }
+  auto denom = at::_foreach_sqrt(b.exp_avg_sqs);
+  at::_foreach_div_(denom, correction2);
+  at::_foreach_add_(denom, o.eps());
+  at::_foreach_addcdiv_(b.params, b.exp_avgs, denom, step_size);
+}
+
+#if (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1) || TORCH_VERSION_MAJOR > 2
+// One AdamW update of a CUDA bucket with PyTorch's fused kernel (one launch per chunk of tensors); the step counts go
+// in as float32 device scalars, one per distinct count (they are host integers in the libtorch state).
+void adamw_fused(AdamWBucket& b, const torch::optim::AdamWOptions& o) {
+  std::vector<at::Tensor> steps;
+  std::vector<std::pair<int64_t, at::Tensor>> made;
+  for (const auto s : b.steps) {
+    at::Tensor t;
+    for (const auto& m : made) {
+      if (m.first == s) t = m.second;
+    }
+    if (!t.defined()) {
+      t = at::full({}, static_cast<double>(s), at::TensorOptions().dtype(at::kFloat).device(b.params.front().device()));
+      made.emplace_back(s, t);
+    }
+    steps.push_back(t);
+  }
+  at::_fused_adamw_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, {}, steps, o.lr(), std::get<0>(o.betas()),
+                    std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false);
+}
+#endif
+}  // namespace
+
+// One AdamW step with multi-tensor kernels over the same state as msft_optim_step (so GetState, LoadState and
+// checkpoints are unchanged). mode 1: _foreach_ kernels (any libtorch, any device); mode 2: PyTorch's fused CUDA kernel
+// (libtorch >= 2.1) for CUDA floating-point buckets, _foreach_ elsewhere; amsgrad falls back to libtorch's own step.
+// Returns the mode used for the last bucket (0 = libtorch's per-tensor step), or -1 on error.
+MSFT_EXPORT int32_t msft_adamw_step_multi(msft_optimizer o, int32_t mode) {
+  MSFT_GUARD(-1, {
+    auto& opt = opt_ref(o);
+    if (mode != 1 && mode != 2) throw std::invalid_argument("mode must be 1 (multi-tensor) or 2 (fused), got " + std::to_string(mode));
+    if (dynamic_cast<torch::optim::AdamW*>(&opt) == nullptr) throw std::invalid_argument("the optimizer is not AdamW");
+    at::NoGradGuard no_grad;
+    for (auto& group : opt.param_groups()) {
+      if (dynamic_cast<torch::optim::AdamWOptions&>(group.options()).amsgrad()) {
+        opt.step();
+        return 0;
+      }
+    }
+    int32_t used = 1;
+    for (auto& group : opt.param_groups()) {
+      const auto& options = dynamic_cast<torch::optim::AdamWOptions&>(group.options());
+      for (auto& bucket : adamw_buckets(opt, group)) {
+        used = 1;
+#if (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1) || TORCH_VERSION_MAJOR > 2
+        const auto& first = bucket.params.front();
+        if (mode == 2 && first.is_cuda() && at::isFloatingType(first.scalar_type())) {
+          adamw_fused(bucket, options);
+          used = 2;
+          continue;
+        }
+#endif
+        adamw_foreach(bucket, options);
+      }
+    }
+    return used;
   })
 }
 

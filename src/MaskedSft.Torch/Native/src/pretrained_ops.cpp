@@ -79,6 +79,11 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     ctx->saved_data["state"] = state;
     ctx->saved_data["presence"] = presence;
     ctx->saved_data["count"] = count;
+    const auto autocast = msft::autocast_state();  // the recomputation in backward runs under the same autocast
+    ctx->saved_data["autocast_cuda"] = autocast.cuda;
+    ctx->saved_data["autocast_cuda_dtype"] = static_cast<int64_t>(autocast.cuda_dtype);
+    ctx->saved_data["autocast_cpu"] = autocast.cpu;
+    ctx->saved_data["autocast_cpu_dtype"] = static_cast<int64_t>(autocast.cpu_dtype);
     return call_block(fn, state, with_absent(input, given.vec(), presence, count));
   }
 
@@ -93,8 +98,20 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     at::Tensor output;
     {
       at::AutoGradMode enable(true);
-      output = call_block(fn, state, with_absent(input, given, ctx->saved_data["presence"].toInt(),
-                                                 ctx->saved_data["count"].toInt()));
+      msft::AutocastState forward_autocast;
+      forward_autocast.cuda = ctx->saved_data["autocast_cuda"].toBool();
+      forward_autocast.cuda_dtype = static_cast<at::ScalarType>(ctx->saved_data["autocast_cuda_dtype"].toInt());
+      forward_autocast.cpu = ctx->saved_data["autocast_cpu"].toBool();
+      forward_autocast.cpu_dtype = static_cast<at::ScalarType>(ctx->saved_data["autocast_cpu_dtype"].toInt());
+      const auto previous = msft::set_autocast_state(forward_autocast);
+      try {
+        output = call_block(fn, state, with_absent(input, given, ctx->saved_data["presence"].toInt(),
+                                                   ctx->saved_data["count"].toInt()));
+      } catch (...) {
+        msft::restore_autocast_state(forward_autocast, previous);
+        throw;
+      }
+      msft::restore_autocast_state(forward_autocast, previous);
     }
     if (output.requires_grad()) torch::autograd::backward({output}, {grads[0]});
     // One gradient per forward argument: input, each given extra, then fn, state, presence and count (none).

@@ -26,7 +26,9 @@ MSFT_EXPORT msft_tensor msft_tensor_from_buffer(const void* data, int64_t nbytes
     }
     const auto type = msft::dtype(dtype);
     const auto dev = msft::device(dev_type, dev_index);
-    auto cpu = at::empty(dims, at::TensorOptions().dtype(type));
+    // For a device, stage in pinned host memory and copy asynchronously: the host does not wait for the device's queue
+    // (the caching host allocator keeps the staging block until the copy is done).
+    auto cpu = at::empty(dims, at::TensorOptions().dtype(type).pinned_memory(dev.is_cuda()));
     const int64_t expected = static_cast<int64_t>(cpu.nbytes());
     if (expected != nbytes) {
       throw std::invalid_argument("buffer holds " + std::to_string(nbytes) + " bytes but shape " + c10::str(dims) +
@@ -36,7 +38,7 @@ MSFT_EXPORT msft_tensor msft_tensor_from_buffer(const void* data, int64_t nbytes
       if (data == nullptr) throw std::invalid_argument("null data pointer");
       std::memcpy(cpu.data_ptr(), data, static_cast<size_t>(nbytes));
     }
-    return msft::wrap(dev.is_cpu() ? cpu : cpu.to(dev));
+    return msft::wrap(dev.is_cpu() ? cpu : cpu.to(dev, /*non_blocking=*/true));
   })
 }
 

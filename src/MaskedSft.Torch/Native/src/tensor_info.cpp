@@ -50,6 +50,7 @@ MSFT_EXPORT int32_t msft_tensor_copy_to_buffer(msft_tensor t, void* data, int64_
     }
     if (nbytes == 0) return 0;
     if (data == nullptr) throw std::invalid_argument("null destination pointer");
+    msft::count_host_read();
     auto cpu = src.device().is_cpu() ? src.contiguous() : src.to(at::kCPU).contiguous();
     std::memcpy(data, cpu.data_ptr(), static_cast<size_t>(nbytes));
   })
@@ -62,6 +63,7 @@ MSFT_EXPORT msft_tensor msft_tensor_to(msft_tensor t, int32_t dev_type, int32_t 
     const auto& src = TEN(t);
     const auto dev = dev_type < 0 ? src.device() : msft::device(dev_type, dev_index);
     const auto type = dtype < 0 ? src.scalar_type() : msft::dtype(dtype);
+    if (dev.is_cpu() && !src.device().is_cpu()) msft::count_host_read();
     return msft::wrap(src.to(dev, type, non_blocking, copy));
   })
 }

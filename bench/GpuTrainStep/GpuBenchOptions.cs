@@ -1,0 +1,103 @@
+// Command line of bench/GpuTrainStep.
+using System.Globalization;
+using MaskedSft.MLNet.Training;
+using MaskedSft.Torch.Optim;
+
+namespace MaskedSft.Bench.GpuTrainStep;
+
+/// <summary>What to measure: the model shape, batch, steps and the engine's settings.</summary>
+internal sealed record GpuBenchOptions
+{
+    /// <summary>Model name as printed (gpt2-124m, gpt2-355m or LxC).</summary>
+    public string Model { get; init; } = "gpt2-124m";
+
+    /// <summary>Transformer blocks.</summary>
+    public int Layers { get; init; } = 12;
+
+    /// <summary>Width.</summary>
+    public int Width { get; init; } = 768;
+
+    /// <summary>Attention heads.</summary>
+    public int Heads { get; init; } = 12;
+
+    /// <summary>Rows per step.</summary>
+    public int Batch { get; init; } = 16;
+
+    /// <summary>Tokens per row.</summary>
+    public int Sequence { get; init; } = 1024;
+
+    /// <summary>Vocabulary (GPT-2 padded to a multiple of 64).</summary>
+    public int Vocab { get; init; } = 50304;
+
+    /// <summary>Untimed steps first.</summary>
+    public int Warmup { get; init; } = 5;
+
+    /// <summary>Timed steps.</summary>
+    public int Steps { get; init; } = 20;
+
+    /// <summary>The engine's precision.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.BFloat16Autocast;
+
+    /// <summary>AdamW kernels.</summary>
+    public AdamWImplementation AdamW { get; init; } = AdamWImplementation.Fused;
+
+    /// <summary>Recompute blocks in backward.</summary>
+    public bool Checkpointing { get; init; }
+
+    /// <summary>Label of this variant in the results.</summary>
+    public string Label { get; init; } = "ours";
+
+    /// <summary>Where the JSON result line is appended (null: stdout only).</summary>
+    public string? Json { get; init; }
+
+    /// <summary>Parses --model gpt2-124m|gpt2-355m, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16,
+    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --label, --json FILE.</summary>
+    public static GpuBenchOptions Parse(string[] args)
+    {
+        var o = new GpuBenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--model" => Next() switch
+                {
+                    "gpt2-124m" => o with { Model = "gpt2-124m", Layers = 12, Width = 768, Heads = 12 },
+                    "gpt2-355m" => o with { Model = "gpt2-355m", Layers = 24, Width = 1024, Heads = 16 },
+                    var other => throw new ArgumentException($"--model {other}: gpt2-124m or gpt2-355m"),
+                },
+                "--batch" => o with { Batch = Int() },
+                "--seq" => o with { Sequence = Int() },
+                "--warmup" => o with { Warmup = Int() },
+                "--steps" => o with { Steps = Int() },
+                "--precision" => o with
+                {
+                    Precision = Next() switch
+                    {
+                        "fp32" => TrainingPrecision.Float32,
+                        "bf16-autocast" => TrainingPrecision.BFloat16Autocast,
+                        "bf16" => TrainingPrecision.BFloat16,
+                        var other => throw new ArgumentException($"--precision {other}"),
+                    },
+                },
+                "--adamw" => o with
+                {
+                    AdamW = Next() switch
+                    {
+                        "fused" => AdamWImplementation.Fused,
+                        "multi-tensor" => AdamWImplementation.MultiTensor,
+                        "per-tensor" => AdamWImplementation.PerTensor,
+                        var other => throw new ArgumentException($"--adamw {other}"),
+                    },
+                },
+                "--checkpointing" => o with { Checkpointing = true },
+                "--label" => o with { Label = Next() },
+                "--json" => o with { Json = Next() },
+                var other => throw new ArgumentException($"unknown argument {other}"),
+            };
+        }
+
+        return o;
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Run ON THE GPU MACHINE (device tool, repo root): bench/GpuTrainStep against PyTorch in the same invocation.
+#   carry: [".device-carry-speed"] prepared by scripts/gpu/prepare-gpu-train-step.sh on the dev machine
+#   command: bash .device-carry-speed/gpu-train-step.sh
+# Builds the native layer (the carried sources) against PyTorch's CUDA libtorch, runs the CUDA checks (--check), then
+# GPT-2 124M (B16 T1024) and 355M (B8 T1024): ours (bf16 autocast, SDPA, fused AdamW), ours with activation
+# checkpointing, PyTorch eager (bf16 autocast + SDPA) and PyTorch torch.compile + fused AdamW; prints tokens/s, peak
+# memory, MFU and ratios (compare.py). Logs and results.jsonl go to $OUT.
+set -uo pipefail
+carry=${CARRY:-.device-carry-speed}
+out=${OUT:-$carry/out}
+mkdir -p "$out"
+steps=${STEPS:-20}
+sides=${SIDES:-ours ours-checkpointing pytorch-eager pytorch-compiled}   # also: ours-bf16 (pure bfloat16 weights)
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)'; } | tee "$out/machine.txt"
+mkdir -p /tmp/dn && tar xJf "$carry/dotnet-rt.tar.xz" -C /tmp/dn
+export DOTNET_ROOT=/tmp/dn PATH=/tmp/dn:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+mkdir -p /tmp/bench && tar xJf "$carry/bench.tar.xz" -C /tmp/bench
+TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
+native=${NATIVE_SRC:-$carry/Native}
+if ! { cmake -S "$native" -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/nb -j"$(nproc)"; } > "$out/native-build.log" 2>&1; then
+  grep -E "error|Error" "$out/native-build.log" | head -30; echo "native build failed"; exit 1
+fi
+export MASKEDSFT_NATIVE_LIB=/tmp/nb/libMaskedSftNative.so LD_LIBRARY_PATH="/tmp/nb:$TL:${LD_LIBRARY_PATH:-}"
+bench=(dotnet /tmp/bench/GpuTrainStep.dll)
+ref=/tmp/bench/reference.py
+echo "== CUDA checks"; "${bench[@]}" --check 2>&1 | tee "$out/checks.log"
+results="$out/results.jsonl"; : > "$results"
+for spec in "gpt2-124m 16" "gpt2-355m 8"; do
+  set -- $spec
+  echo "== $1 B$2 T1024"
+  for side in $sides; do
+    case $side in
+      ours) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours 2>&1 | tail -3 ;;
+      ours-checkpointing) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-checkpointing --checkpointing 2>&1 | tail -3 ;;
+      ours-bf16) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-bf16 --precision bf16 2>&1 | tail -3 ;;
+      pytorch-eager) python3 "$ref" --model "$1" --batch "$2" --steps "$steps" --json "$results" --mode eager 2>&1 | tail -3 ;;
+      pytorch-compiled) python3 "$ref" --model "$1" --batch "$2" --steps "$steps" --json "$results" --mode compiled 2>&1 | tail -3 ;;
+    esac
+  done
+done
+python3 /tmp/bench/compare.py "$results" | tee "$out/summary.txt"
