@@ -46,6 +46,7 @@ public sealed class Trainer : IDisposable
     private EpisodeBatch[] _window;
     private CheckpointStore? _store;
     private MetricsWriter? _metricsWriter;
+    private TrainingEventLog? _events;
     private StepMetrics? _lastMetrics;
     private double? _lastValidationLoss;
     private bool _disposed;
@@ -199,12 +200,13 @@ public sealed class Trainer : IDisposable
             {
                 _runMetrics.Add(metrics);
                 _metricsWriter?.Write(metrics);
+                _events?.Write(metrics);
                 var done = Step - startStep;
                 TimeSpan? eta = done > 0 ? TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / done * (stop - Step)) : null;
                 progress?.Report(metrics, MaxSteps, eta);
             }
 
-            _hardExamples?.AfterStep(Step, MaxSteps);
+            if (_hardExamples?.AfterStep(Step, MaxSteps) is { } snapshot) _events?.Write(snapshot);
 
             if (Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
             {
@@ -381,6 +383,8 @@ public sealed class Trainer : IDisposable
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();
         _metricsWriter = Options.OutputDirectory is null || !IsMain ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
+        _events?.Dispose();
+        _events = Options.OutputDirectory is null || !IsMain || !Options.TensorBoard ? null : new TrainingEventLog(Options.OutputDirectory, resumedAfterStep: Step);
         if (_hardExamples is not null)
         {
             if (_hardExamples.Restore(folder, Step) is { } note) _log?.WriteLine(note);
@@ -415,6 +419,7 @@ public sealed class Trainer : IDisposable
         _disposed = true;
         _engine.Dispose();
         _metricsWriter?.Dispose();
+        _events?.Dispose();
         _hardExamples?.Dispose();
     }
 
@@ -453,6 +458,8 @@ public sealed class Trainer : IDisposable
             _metricsWriter = new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
             _hardExamples?.OpenLog(dir, keepUpToStep: Step > 0 ? Step : null);
         }
+
+        if (_events is null && Options.TensorBoard) _events = new TrainingEventLog(dir, resumedAfterStep: Step > 0 ? Step : null);
     }
 
     private static void CheckVocabulary(EpisodeDataset data, ICausalLm model, string parameter)

@@ -100,6 +100,11 @@ public record TrainerOptions
     /// <summary>Run directory for metrics.jsonl and checkpoints/; null writes nothing.</summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>Write TensorBoard event files under <c>{OutputDirectory}/tensorboard/</c> (default true; nothing without an
+    /// output directory): the scalars of every metrics.jsonl line and the hard-example snapshots as text and thumbnails
+    /// (<see cref="TrainingEventLog"/>, docs/reports.md).</summary>
+    public bool TensorBoard { get; init; } = true;
+
     /// <summary>libtorch intra-op threads for the run; null keeps the current setting.</summary>
     public int? IntraOpThreads { get; init; }
 
