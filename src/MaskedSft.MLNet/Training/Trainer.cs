@@ -235,6 +235,14 @@ public sealed class Trainer : IDisposable
         if (Options.OutputDirectory is { } run && IsMain)
         {
             var report = TrainingReport.Write(run, result, Model, _dataset.DirectoryPath);
+            TrainingReportHtml.Write(run, new TrainingReportContent
+            {
+                Result = result,
+                Model = CausalLmDescription.Of(Model),
+                DatasetPath = _dataset.DirectoryPath,
+                Configuration = TrainingReportHtml.ConfigurationOf(Options),
+                Decoder = Options.HardExampleDecoder,
+            });
             result = result with { ReportPath = report };
         }
 

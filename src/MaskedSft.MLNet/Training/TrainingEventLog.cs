@@ -27,14 +27,22 @@ public sealed class TrainingEventLog : IDisposable
 
     private readonly TensorBoardWriter _writer;
 
-    /// <summary>Opens a new event file in the run's tensorboard/ folder.</summary>
+    /// <summary>Opens a new event file in the run's tensorboard/ folder. A fresh run (no <paramref name="resumedAfterStep"/>)
+    /// first deletes the event files a previous run left there, as metrics.jsonl is truncated.</summary>
     /// <param name="runDirectory">The run directory.</param>
-    /// <param name="resumedAfterStep">When resuming: the checkpoint's step (TensorBoard drops older events from the next step on).</param>
+    /// <param name="resumedAfterStep">When resuming: the checkpoint's step (TensorBoard drops older events from the next step
+    /// on); the earlier files are kept.</param>
     /// <exception cref="ArgumentNullException"><paramref name="runDirectory"/> is null.</exception>
     public TrainingEventLog(string runDirectory, long? resumedAfterStep = null)
     {
         ArgumentNullException.ThrowIfNull(runDirectory);
-        _writer = new TensorBoardWriter(System.IO.Path.Combine(runDirectory, DirectoryName), resumedAfterStep);
+        var folder = System.IO.Path.Combine(runDirectory, DirectoryName);
+        if (resumedAfterStep is null && Directory.Exists(folder))
+        {
+            foreach (var old in TensorBoardReader.Files(folder)) File.Delete(old);
+        }
+
+        _writer = new TensorBoardWriter(folder, resumedAfterStep);
     }
 
     /// <summary>The event file.</summary>

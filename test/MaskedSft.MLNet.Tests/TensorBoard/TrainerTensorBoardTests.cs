@@ -66,6 +66,21 @@ public sealed class TrainerTensorBoardTests : TrainingTestClass<TrainerTensorBoa
     }
 
     [TestMethod]
+    public void FreshRunIntoTheSameDirectory_ReplacesTheOldEventFiles()
+    {
+        var run = Fixture.NewDirectory("tb-again");
+        for (var i = 0; i < 2; i++)
+        {
+            using var model = new TinyGpt(Fixture.Config(), seed: 1 + (ulong)i);
+            using var trainer = new Trainer(model, Fixture.Dataset, Options(2, run));
+            trainer.Run();
+        }
+
+        Assert.HasCount(1, TensorBoardReader.Files(Path.Combine(run, TrainingEventLog.DirectoryName)));
+        AssertScalarsEqualMetrics(run, TensorBoardReader.ReadDirectory(Path.Combine(run, TrainingEventLog.DirectoryName)));
+    }
+
+    [TestMethod]
     public void TensorBoardOff_WritesNoEventFiles()
     {
         var run = Fixture.NewDirectory("tb-off");
