@@ -196,6 +196,7 @@ public sealed class Trainer : IDisposable
 
             _lastMetrics = metrics;
             StepCompleted?.Invoke(metrics);
+            Options.Progress?.Report(new TrainingProgress(Step, MaxSteps));
             if (logNow)
             {
                 _runMetrics.Add(metrics);

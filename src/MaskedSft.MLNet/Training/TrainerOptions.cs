@@ -105,6 +105,10 @@ public record TrainerOptions
     /// (<see cref="TrainingEventLog"/>, docs/reports.md).</summary>
     public bool TensorBoard { get; init; } = true;
 
+    /// <summary>Receives the step count after every optimizer step (e.g. a terminal progress bar); null reports nothing.
+    /// Called on the training thread: keep it cheap.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
     /// <summary>libtorch intra-op threads for the run; null keeps the current setting.</summary>
     public int? IntraOpThreads { get; init; }
 

@@ -88,11 +88,29 @@ public sealed class MockTrainingRun
 
         // With TensorBoard on (the default), the checkpoint folder also gets a run's logs: metrics.jsonl, hard_examples.jsonl
         // and tensorboard/ (scalars, snapshot texts and the thumbnails of the mock images).
-        Directory.CreateDirectory(_checkpointDir);
-        using var metricsLog = o.TensorBoard ? new MetricsWriter(Path.Combine(_checkpointDir, "metrics.jsonl")) : null;
-        using var events = o.TensorBoard ? new TrainingEventLog(_checkpointDir) : null;
+        // A folder that cannot be made is reported where the checkpoint is saved (below); the logs are then skipped.
+        MetricsWriter? metricsLog = null;
+        TrainingEventLog? events = null;
         var snapshotLog = Path.Combine(_checkpointDir, "hard_examples.jsonl");
-        if (o.TensorBoard) File.WriteAllText(snapshotLog, string.Empty);
+        if (o.TensorBoard)
+        {
+            try
+            {
+                Directory.CreateDirectory(_checkpointDir);
+                File.WriteAllText(snapshotLog, string.Empty);
+                metricsLog = new MetricsWriter(Path.Combine(_checkpointDir, "metrics.jsonl"));
+                events = new TrainingEventLog(_checkpointDir);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _out.WriteLine($"  run logs skipped: {ex.Message}");
+                metricsLog?.Dispose();
+                metricsLog = null;
+            }
+        }
+
+        using var metricsScope = metricsLog;
+        using var eventsScope = events;
         _out.WriteLine("Starting training loop...");
         for (int step = 0; step < steps; step++)
         {
@@ -117,7 +135,7 @@ public sealed class MockTrainingRun
                 payloads.Add(payload);
                 PrintHardExamples(payload);
                 events?.Write(payload);
-                if (o.TensorBoard) File.AppendAllText(snapshotLog, HardExampleJson.Serialize(payload) + "\n");
+                if (events is not null) File.AppendAllText(snapshotLog, HardExampleJson.Serialize(payload) + "\n");
                 var problem = CheckTracker(tracker);
                 if (problem is not null)
                 {
