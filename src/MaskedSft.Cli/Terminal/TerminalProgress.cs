@@ -5,8 +5,8 @@ namespace MaskedSft.Cli.Terminal;
 
 /// <summary>
 /// Runs long work (prepare, train, generate) under a Spectre.Console progress bar with percentage, elapsed time and ETA,
-/// drawn on stderr, when stderr is an interactive terminal (not redirected, not CI: Spectre's own detection of CI
-/// variables and dumb terminals). Otherwise the work runs with a no-op bar and the commands keep their plain lines
+/// drawn on stderr, when stdout and stderr are an interactive terminal (neither redirected, not CI: Spectre's own
+/// detection of CI variables and dumb terminals). Otherwise the work runs with a no-op bar and the commands keep their plain lines
 /// (unchanged, so scripts and tests parse them). While a bar is shown, lines meant for a stdout that is the same
 /// terminal go through <see cref="Lines"/>, which prints them above the bar instead of through it.
 /// </summary>
@@ -23,7 +23,8 @@ internal sealed class TerminalProgress
     /// <returns>The display.</returns>
     public static TerminalProgress ForStandardError(TextWriter stdout)
     {
-        if (!ReferenceEquals(stdout, Console.Out) || Console.IsErrorRedirected) return new TerminalProgress(null);
+        // Both streams must be the terminal: a redirected stdout (a file, a pipe, a test host) keeps today's plain lines.
+        if (!ReferenceEquals(stdout, Console.Out) || Console.IsErrorRedirected || Console.IsOutputRedirected) return new TerminalProgress(null);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return new TerminalProgress(console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi ? console : null);
     }
@@ -31,11 +32,11 @@ internal sealed class TerminalProgress
     /// <summary>Whether a bar is drawn.</summary>
     public bool Enabled => _console is not null;
 
-    /// <summary>Where to write the command's progress lines while the bar is shown: through the console (above the bar)
-    /// when stdout is the same terminal, else <paramref name="stdout"/> itself.</summary>
+    /// <summary>Where to write the command's progress lines: through the console (above the bar) while a bar is shown,
+    /// else <paramref name="stdout"/> itself.</summary>
     /// <param name="stdout">The command's output.</param>
     /// <returns>The writer.</returns>
-    public TextWriter Lines(TextWriter stdout) => _console is not null && !Console.IsOutputRedirected ? new ConsoleLineWriter(_console) : stdout;
+    public TextWriter Lines(TextWriter stdout) => _console is not null ? new ConsoleLineWriter(_console) : stdout;
 
     /// <summary>Runs <paramref name="work"/> with one bar.</summary>
     /// <typeparam name="T">The work's result.</typeparam>
