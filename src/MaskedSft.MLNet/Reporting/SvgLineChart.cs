@@ -111,14 +111,18 @@ public static class SvgLineChart
         if (!(raw > 0) || !double.IsFinite(raw)) return [min];
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var step = new[] { 1.0, 2.0, 5.0, 10.0 }.Select(m => m * magnitude).First(s => s >= raw);
+        // By index, never by accumulation: with a span far below the values' magnitude, t + step == t would never end.
+        var first = Math.Ceiling(min / step);
+        var last = Math.Floor((max / step) + 1e-9);
+        if (!(last - first <= 4L * Math.Max(1, count))) return [min, max];
         var ticks = new List<double>();
-        for (var t = Math.Ceiling(min / step) * step; t <= max + (step * 1e-9); t += step) ticks.Add(Math.Abs(t) < step * 1e-9 ? 0 : t);
+        for (var k = first; k <= last; k++) ticks.Add(Math.Abs(k) < 1e-9 ? 0 : k * step);
         return ticks;
     }
 
     private static (double Low, double High) Range(double min, double max)
     {
-        if (max > min) return (min, max);
+        if (max - min > 1e-9 * Math.Max(Math.Abs(min), Math.Abs(max))) return (min, max); // flat up to rounding noise: padded below
         var pad = Math.Abs(min) > 0 ? Math.Abs(min) * 0.1 : 1;
         return (min - pad, max + pad);
     }

@@ -119,6 +119,17 @@ public sealed partial class TrainingReportHtmlTests : TrainingTestClass<Training
         StringAssert.Contains(dom, "class=\"series series-lr\"");
     }
 
+    [TestMethod]
+    public void Ticks_OfASpanFarBelowTheValues_EndAndStayFew()
+    {
+        // A constant learning rate with rounding noise (regression: accumulating t += step never reached the end).
+        var ticks = SvgLineChart.Ticks(0.001, 0.0010000000000000002, 5);
+        Assert.IsLessThanOrEqualTo(20, ticks.Count);
+        CollectionAssert.AreEqual(new[] { 0.0, 0.2, 0.4, 0.6, 0.8, 1.0 }, SvgLineChart.Ticks(0, 1, 5).Select(t => Math.Round(t, 12)).ToArray());
+        var svg = SvgLineChart.Render("lr", [new ChartSeries("lr", "lr", "#000", [(1, 0.001), (2, 0.0010000000000000002), (3, 0.001)])]);
+        StringAssert.Contains(svg, "series-lr");
+    }
+
     private static int Count(PngImage image, int r, int g, int b)
     {
         var count = 0;
