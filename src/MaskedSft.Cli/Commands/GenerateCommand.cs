@@ -1,6 +1,7 @@
 // `maskedsft generate --model DIR`: JSON lines {"ids"}, {"text"} or {"messages"} on stdin become {"new_ids", "text"} lines.
 using System.CommandLine;
 using System.Text.Json;
+using MaskedSft.Cli.Terminal;
 using MaskedSft.MLNet.Models.Pretrained;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Preparation;
@@ -81,7 +82,8 @@ internal static class GenerateCommand
                     var render = new ChatRenderOptions { AddGenerationPrompt = true, EnableThinking = parseResult.GetValue(enableThinking), DateString = parseResult.GetValue(date) };
                     var templateName = parseResult.GetValue(template);
                     var prompts = new PromptReader(folder!, templateName is null ? null : ChatTemplate.FromNameOrPath(templateName), render, lm.VocabSize);
-                    return Run(lm, prompts, input, output, error, decoding, parseResult.GetValue(batchSize));
+                    var terminal = TerminalProgress.ForStandardError(output);
+                    return terminal.Run("generate", null, bar => Run(lm, prompts, input, terminal.Lines(output), error, decoding, parseResult.GetValue(batchSize), bar));
                 });
         });
         return command;
@@ -95,10 +97,13 @@ internal static class GenerateCommand
     /// <param name="error">Receives the message of a bad line.</param>
     /// <param name="decoding">The decoding settings.</param>
     /// <param name="batchSize">Inputs generated together.</param>
+    /// <param name="bar">A terminal progress bar to label with the counts so far; null for none.</param>
     /// <returns>0 when every line was processed, 1 otherwise.</returns>
-    internal static int Run(IKvCacheCausalLm model, PromptReader prompts, TextReader input, TextWriter output, TextWriter error, DecodingOptions decoding, int batchSize)
+    internal static int Run(IKvCacheCausalLm model, PromptReader prompts, TextReader input, TextWriter output, TextWriter error, DecodingOptions decoding, int batchSize,
+        TerminalProgress.ProgressBar? bar = null)
     {
         var pending = new List<int[]>();
+        long done = 0, generated = 0;
         void Flush()
         {
             if (pending.Count == 0)
@@ -119,7 +124,11 @@ internal static class GenerateCommand
                     json.WriteEndArray();
                     json.WriteString("text", prompts.Decode(sequence.TokenIds));
                 });
+                done++;
+                generated += sequence.TokenIds.Length;
             }
+
+            bar?.Describe(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"generate: {done:N0} prompts, {generated:N0} new tokens"));
 
             pending.Clear();
         }

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using MaskedSft.Cli.Terminal;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Tokenizers;
 using MaskedSft.MLNet.Tokenizers.Preparation;
@@ -88,9 +89,9 @@ internal static class PrepareCommand
                     SkipBadLines = parseResult.GetValue(skipBad),
                     Overwrite = parseResult.GetValue(overwrite),
                 };
-                var bar = new ProgressBar(stderr);
-                var stats = await Task.Run(() => EpisodePreparation.Run(options, bar, cancellationToken), cancellationToken).ConfigureAwait(false);
-                bar.Finish();
+                var terminal = TerminalProgress.ForStandardError(stdout);
+                var stats = await Task.Run(() => terminal.Run("prepare", 1.0, live => EpisodePreparation.Run(options, new ProgressBar(stderr, terminal.Enabled ? live : null), cancellationToken)),
+                    cancellationToken).ConfigureAwait(false);
                 WriteStats(stdout, options, templateSource, stats, clock.Elapsed);
                 return 0;
             }
@@ -163,43 +164,28 @@ internal static class PrepareCommand
         }
     }
 
-    /// <summary>A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise.</summary>
-    private sealed class ProgressBar(TextWriter writer) : IProgress<PreparationProgress>
+    /// <summary>Preparation progress: the terminal's Spectre bar (with ETA) when one is shown, else one plain line per 10%
+    /// on stderr (the format scripts read).</summary>
+    private sealed class ProgressBar(TextWriter writer, TerminalProgress.ProgressBar? live) : IProgress<PreparationProgress>
     {
-        private readonly bool _interactive = ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private long _lastDraw = -1000;
         private int _lastDecile = -1;
 
         public void Report(PreparationProgress value)
         {
             double fraction = value.TotalBytes == 0 ? 1 : Math.Clamp((double)value.BytesRead / value.TotalBytes, 0, 1);
-            string text = string.Create(CultureInfo.InvariantCulture,
-                $"prepare [{new string('#', (int)(fraction * 30)).PadRight(30, '.')}] {100 * fraction,5:F1}% {value.Lines:N0} lines, {value.Episodes:N0} episodes");
-            if (_interactive)
+            if (live is not null)
             {
-                if (_clock.ElapsedMilliseconds - _lastDraw >= 100 || fraction >= 1)
-                {
-                    writer.Write("\r" + text);
-                    _lastDraw = _clock.ElapsedMilliseconds;
-                }
-
+                live.Report(fraction);
+                live.Describe(string.Create(CultureInfo.InvariantCulture, $"prepare: {value.Lines:N0} lines, {value.Episodes:N0} episodes"));
                 return;
             }
 
             int decile = (int)(fraction * 10);
             if (decile > _lastDecile)
             {
-                writer.WriteLine(text);
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"prepare [{new string('#', (int)(fraction * 30)).PadRight(30, '.')}] {100 * fraction,5:F1}% {value.Lines:N0} lines, {value.Episodes:N0} episodes"));
                 _lastDecile = decile;
-            }
-        }
-
-        public void Finish()
-        {
-            if (_interactive)
-            {
-                writer.WriteLine();
             }
         }
     }

@@ -1,6 +1,7 @@
 // `maskedsft train --data DIR --out RUN [--model HF_DIR [--lora-rank R ...]] [--resume CHECKPOINT]`: loss-masked SFT of a tiny GPT or a model folder.
 using System.CommandLine;
 using System.Globalization;
+using MaskedSft.Cli.Terminal;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.HardExamples;
 using MaskedSft.MLNet.Losses;
@@ -87,6 +88,9 @@ internal static class TrainCommand
                 if (group is not null) deviceChoice = group.Device;
                 var main = group?.IsMain ?? true;
                 var track = !parseResult.GetValue(noHard);
+                var terminal = main ? TerminalProgress.ForStandardError(stdout) : new TerminalProgress(null);
+                var log = terminal.Lines(stdout);
+                var stepProgress = new StepProgress();
                 var options = defaults with
                 {
                     Preset = parseResult.GetValue(preset)!,
@@ -108,7 +112,8 @@ internal static class TrainCommand
                     ResumeFrom = parseResult.GetValue(resume)?.FullName,
                     IntraOpThreads = parseResult.GetValue(threads),
                     HardExamples = track ? hardDefaults with { Capacity = parseResult.GetValue(hardBuffer), LogInterval = parseResult.GetValue(hardInterval) } : null,
-                    Log = stdout,
+                    Log = log,
+                    Progress = stepProgress,
                     ProcessGroup = group,
                     Precision = ParsePrecision(parseResult.GetValue(precision)!),
                     AllowTF32 = !parseResult.GetValue(noTf32),
@@ -118,8 +123,12 @@ internal static class TrainCommand
                 if (parseResult.GetValue(pretrained.Model) is not null)
                 {
                     TorchOps.ManualSeed(parseResult.GetValue(seed));
-                    return Task.FromResult(pretrained.Run(parseResult, parseResult.GetValue(data)!.FullName, options with { Seed = parseResult.GetValue(seed) },
-                        deviceChoice, options.ResumeFrom, stdout, stderr, cancellationToken));
+                    return Task.FromResult(terminal.Run("train", options.MaxSteps, bar =>
+                    {
+                        stepProgress.Bar = bar;
+                        return pretrained.Run(parseResult, parseResult.GetValue(data)!.FullName, options with { Seed = parseResult.GetValue(seed) },
+                            deviceChoice, options.ResumeFrom, log, stderr, cancellationToken);
+                    }));
                 }
 
                 var mlContext = new MLContext(seed: (int)(parseResult.GetValue(seed) % int.MaxValue));
@@ -127,9 +136,14 @@ internal static class TrainCommand
                 ITokenDecoder? decoder = null;
                 if (track && parseResult.GetValue(tokenizer) is { } tokenizerPath) decoder = BpeTokenizer.Load(tokenizerPath.FullName);
                 var trainer = mlContext.MaskedSft().Trainers.LossMaskedSft(options with { HardExampleDecoder = decoder });
+                stdout = log;
                 if (group is not null) stdout.WriteLine($"data parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}, {group.Device}); global batch {group.WorldSize * parseResult.GetValue(batch)} rows per micro-batch");
                 stdout.WriteLine($"data: {train.DirectoryPath} ({train.Header.TrainEpisodeCount:N0} train / {train.Header.ValidationEpisodeCount:N0} validation episodes)");
-                using var model = trainer.Fit(train, null, cancellationToken);
+                using var model = terminal.Run("train", options.MaxSteps, bar =>
+                {
+                    stepProgress.Bar = bar;
+                    return trainer.Fit(train, null, cancellationToken);
+                });
                 var result = model.TrainingResult!;
                 if (!main)
                 {

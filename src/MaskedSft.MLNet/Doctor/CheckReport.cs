@@ -42,6 +42,19 @@ public sealed class CheckReport
         return sb.ToString();
     }
 
+    /// <summary>The checks as a table of the HTML report (check, result, measured values, explanation; rows marked passed
+    /// or failed).</summary>
+    /// <param name="title">The section title (e.g. "Testing kit on the trained model").</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="title"/> is null.</exception>
+    public Reporting.ReportTable ToReportTable(string title)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        var rows = Results.Select(r => (IReadOnlyList<string>)[r.Name, r.Passed ? "PASS" : "FAIL",
+            string.Join(", ", r.Measured.Select(kv => $"{kv.Key}={Format(kv.Value)}")), r.Explanation]).ToList();
+        return new Reporting.ReportTable(title, ["check", "result", "measured", "explanation"], rows, Results.Select(r => (bool?)r.Passed).ToList());
+    }
+
     private static string Format(double v) =>
         v == Math.Floor(v) && Math.Abs(v) < 1e9 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -46,6 +46,7 @@ public sealed class Trainer : IDisposable
     private EpisodeBatch[] _window;
     private CheckpointStore? _store;
     private MetricsWriter? _metricsWriter;
+    private TrainingEventLog? _events;
     private StepMetrics? _lastMetrics;
     private double? _lastValidationLoss;
     private bool _disposed;
@@ -198,16 +199,18 @@ public sealed class Trainer : IDisposable
 
             _lastMetrics = metrics;
             StepCompleted?.Invoke(metrics);
+            Options.Progress?.Report(new TrainingProgress(Step, MaxSteps));
             if (logNow)
             {
                 _runMetrics.Add(metrics);
                 _metricsWriter?.Write(metrics);
+                _events?.Write(metrics);
                 var done = Step - startStep;
                 TimeSpan? eta = done > 0 ? TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / done * (stop - Step)) : null;
                 progress?.Report(metrics, MaxSteps, eta);
             }
 
-            _hardExamples?.AfterStep(Step, MaxSteps);
+            if (_hardExamples?.AfterStep(Step, MaxSteps) is { } snapshot) _events?.Write(snapshot);
 
             if (Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
             {
@@ -236,6 +239,14 @@ public sealed class Trainer : IDisposable
         if (Options.OutputDirectory is { } run && IsMain)
         {
             var report = TrainingReport.Write(run, result, Model, _dataset.DirectoryPath);
+            TrainingReportHtml.Write(run, new TrainingReportContent
+            {
+                Result = result,
+                Model = CausalLmDescription.Of(Model),
+                DatasetPath = _dataset.DirectoryPath,
+                Configuration = TrainingReportHtml.ConfigurationOf(Options),
+                Decoder = Options.HardExampleDecoder,
+            });
             result = result with { ReportPath = report };
         }
 
@@ -371,6 +382,8 @@ public sealed class Trainer : IDisposable
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();
         _metricsWriter = Options.OutputDirectory is null || !IsMain ? null : new MetricsWriter(Path.Combine(Options.OutputDirectory, "metrics.jsonl"), keepUpToStep: Step);
+        _events?.Dispose();
+        _events = Options.OutputDirectory is null || !IsMain || !Options.TensorBoard ? null : new TrainingEventLog(Options.OutputDirectory, resumedAfterStep: Step);
         if (_hardExamples is not null)
         {
             if (_hardExamples.Restore(folder, Step) is { } note) _log?.WriteLine(note);
@@ -399,6 +412,7 @@ public sealed class Trainer : IDisposable
         _disposed = true;
         _engine.Dispose();
         _metricsWriter?.Dispose();
+        _events?.Dispose();
         _hardExamples?.Dispose();
     }
 
@@ -437,6 +451,8 @@ public sealed class Trainer : IDisposable
             _metricsWriter = new MetricsWriter(Path.Combine(dir, "metrics.jsonl"), keepUpToStep: Step > 0 ? Step : null);
             _hardExamples?.OpenLog(dir, keepUpToStep: Step > 0 ? Step : null);
         }
+
+        if (_events is null && Options.TensorBoard) _events = new TrainingEventLog(dir, resumedAfterStep: Step > 0 ? Step : null);
     }
 
     private static void CheckVocabulary(EpisodeDataset data, ICausalLm model, string parameter)

@@ -106,6 +106,15 @@ public record TrainerOptions
     /// <summary>Run directory for metrics.jsonl and checkpoints/; null writes nothing.</summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>Write TensorBoard event files under <c>{OutputDirectory}/tensorboard/</c> (default true; nothing without an
+    /// output directory): the scalars of every metrics.jsonl line and the hard-example snapshots as text and thumbnails
+    /// (<see cref="TrainingEventLog"/>, docs/reports.md).</summary>
+    public bool TensorBoard { get; init; } = true;
+
+    /// <summary>Receives the step count after every optimizer step (e.g. a terminal progress bar); null reports nothing.
+    /// Called on the training thread: keep it cheap.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
     /// <summary>libtorch intra-op threads for the run; null keeps the current setting.</summary>
     public int? IntraOpThreads { get; init; }
 

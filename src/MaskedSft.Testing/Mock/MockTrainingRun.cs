@@ -86,6 +86,31 @@ public sealed class MockTrainingRun
             tracker = new HardExampleTracker(hardExamples);
         }
 
+        // With TensorBoard on (the default), the checkpoint folder also gets a run's logs: metrics.jsonl, hard_examples.jsonl
+        // and tensorboard/ (scalars, snapshot texts and the thumbnails of the mock images).
+        // A folder that cannot be made is reported where the checkpoint is saved (below); the logs are then skipped.
+        MetricsWriter? metricsLog = null;
+        TrainingEventLog? events = null;
+        var snapshotLog = Path.Combine(_checkpointDir, "hard_examples.jsonl");
+        if (o.TensorBoard)
+        {
+            try
+            {
+                Directory.CreateDirectory(_checkpointDir);
+                File.WriteAllText(snapshotLog, string.Empty);
+                metricsLog = new MetricsWriter(Path.Combine(_checkpointDir, "metrics.jsonl"));
+                events = new TrainingEventLog(_checkpointDir);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _out.WriteLine($"  run logs skipped: {ex.Message}");
+                metricsLog?.Dispose();
+                metricsLog = null;
+            }
+        }
+
+        using var metricsScope = metricsLog;
+        using var eventsScope = events;
         _out.WriteLine("Starting training loop...");
         for (int step = 0; step < steps; step++)
         {
@@ -98,6 +123,8 @@ public sealed class MockTrainingRun
 
             if (step % o.LogInterval == 0 || step == steps - 1)
             {
+                metricsLog?.Write(m);
+                events?.Write(m);
                 _out.WriteLine(string.Create(Invariant,
                     $"Step {step,4}: loss={m.Loss:F4}, grad_norm={m.GradNorm:F4}, param_norm={m.ParamNorm:F4}, token_acc={m.TokenAccuracy:F4}, max_per_sample_loss={m.MaxPerSampleLoss:F4}"));
             }
@@ -107,6 +134,8 @@ public sealed class MockTrainingRun
                 var payload = tracker.Snapshot(step);
                 payloads.Add(payload);
                 PrintHardExamples(payload);
+                events?.Write(payload);
+                if (events is not null) File.AppendAllText(snapshotLog, HardExampleJson.Serialize(payload) + "\n");
                 var problem = CheckTracker(tracker);
                 if (problem is not null)
                 {
