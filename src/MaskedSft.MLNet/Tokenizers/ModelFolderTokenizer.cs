@@ -215,6 +215,11 @@ public sealed class ModelFolderTokenizer
             }
 
             using var document = TokenizerFileReading.ParseJson(path, File.ReadAllBytes(path));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new TokenizerFormatException(path, "the file", $"expected a JSON object, found {JsonKinds.Describe(document.RootElement)}.");
+            }
+
             if (!document.RootElement.TryGetProperty("eos_token_id", out var eos) || eos.ValueKind == JsonValueKind.Null)
             {
                 continue;

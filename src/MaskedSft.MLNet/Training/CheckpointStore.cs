@@ -13,6 +13,14 @@ public sealed class CheckpointStore
     private const string Prefix = "step-";
     private const string TempPrefix = ".tmp-";
 
+    /// <summary>
+    /// Debug only: milliseconds to wait between writing a checkpoint's files and renaming its folder, read once from the
+    /// environment variable <c>MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS</c> (default 0). The kill trials of
+    /// scripts/reliability/kill-trials.sh set it to widen the window in which a kill leaves a half-written checkpoint.
+    /// </summary>
+    private static readonly int DebugWriteDelayMs =
+        int.TryParse(Environment.GetEnvironmentVariable("MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
+
     /// <summary>Opens (and creates) a checkpoints directory.</summary>
     /// <param name="root">The checkpoints directory.</param>
     /// <param name="keepLast">How many checkpoints to keep (older ones are deleted after a save); at least 1.</param>
@@ -59,6 +67,7 @@ public sealed class CheckpointStore
         try
         {
             writeContents(temp);
+            if (DebugWriteDelayMs > 0) Thread.Sleep(DebugWriteDelayMs);
             FlushFolder(temp);
             var final = Path.Combine(Root, name);
             if (Directory.Exists(final))
