@@ -38,6 +38,10 @@ public static class JsonMutator
         {
             return null; // a property name or string that is not valid UTF-8 (an earlier byte mutation): not JSON to the tree
         }
+        catch (ArgumentException)
+        {
+            return null; // a property name twice in one object (an earlier mutation): JsonObject refuses it, the readers do not
+        }
     }
 
     private static byte[]? MutateTree(byte[] json, Random random, ref string name)
