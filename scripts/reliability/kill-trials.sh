@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Kill -9 trials of `maskedsft train` (docs/reliability.md): a reference run of the tiny GPT on the bundled synthetic data,
-# then TRIALS runs that are killed with SIGKILL at random moments (0-600 ms after a random step is logged, so often inside
-# the checkpoint write that follows it; every third trial is killed a second time while it resumes) and resumed with
+# then TRIALS runs that are killed with SIGKILL at random moments (0-600 ms after a random step reaches metrics.jsonl, so
+# often inside the checkpoint write that follows it; every third trial is killed a second time while it resumes) and resumed with
 # --resume until they finish. Each trial must end with the reference's final weights (sha256 of
 # model/model.safetensors), the reference's metrics.jsonl (every field but tokens_per_s, exact text), steps 1..N once
 # each, and never resume from a half-written checkpoint (every step-N folder present after a kill must load). The debug
 # variable MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS widens the checkpoint write window so kills land inside writes.
-# Usage: scripts/reliability/kill-trials.sh [--trials 20] [--steps 10] [--checkpoint-interval 2] [--delay-ms 250] [--seed 7] [--out DIR]
+# Usage: scripts/reliability/kill-trials.sh [--trials 20] [--steps 30] [--checkpoint-interval 2] [--delay-ms 250] [--seed 7] [--out DIR]
 # Needs a Release build (dotnet build MaskedSft.MLNet.slnx -c Release). Prints one line per trial and a summary; exit 1 on a mismatch.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-trials=20 steps=10 interval=2 delay=250 seed=7 out=""
+trials=20 steps=30 interval=2 delay=250 seed=7 out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --trials) trials=$2; shift 2 ;;
@@ -31,11 +31,16 @@ RANDOM=$seed
 export MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS=$delay
 dotnet "$reliability" data --out "$work/data" --train 400 --validation 40 --seed 1234 >/dev/null
 
-train() { # train OUT LOG [--resume OUT]
+train() { # train OUT LOG [--resume OUT]; run in the background as `train ... &`, exec makes $! the dotnet process itself
   local run=$1 log=$2; shift 2
-  dotnet "$cli" train --data "$work/data" --out "$run" --preset tiny --steps "$steps" --batch-size 4 --lr 3e-3 --warmup 3 \
+  exec dotnet "$cli" train --data "$work/data" --out "$run" --preset tiny --steps "$steps" --batch-size 4 --lr 3e-3 --warmup 3 \
     --checkpoint-interval "$interval" --log-interval 1 --eval-interval 0 --seed 5 --device cpu --threads 1 \
     --hard-example-log-interval 5 "$@" >"$log" 2>&1
+}
+count_lines() { # sets n to the lines of a file, without forking (0 when missing)
+  local lines=()
+  [[ -f $1 ]] && mapfile -t lines <"$1"
+  n=${#lines[@]}
 }
 metrics() { # every field of metrics.jsonl but the throughput (wall-clock), one line per step
   python3 -c '
@@ -70,7 +75,7 @@ PY
 }
 
 start=$(date +%s.%N)
-train "$work/reference" "$work/reference.log"
+(train "$work/reference" "$work/reference.log")
 ref_seconds=$(python3 -c "import time; print(round(time.time() - $start, 1))")
 ref_hash=$(sha256sum "$work/reference/model/model.safetensors" | cut -d' ' -f1)
 metrics "$work/reference/metrics.jsonl" >"$work/reference.losses"
@@ -89,22 +94,28 @@ for trial in $(seq 1 "$trials"); do
       resume=(--resume "$run")
       from=$(ls "$run/checkpoints" | grep '^step-' | tail -1 | sed 's/step-0*//')
     fi
-    (( from + 1 <= steps - 1 )) || break
-    # Kill after step `at` is logged, 0-600 ms later: often inside the checkpoint write that follows a step.
-    at=$(( from + 1 + RANDOM % (steps - 1 - from) ))
+    count_lines "$run/metrics.jsonl"; logged=$n
+    low=$(( (logged > from ? logged : from) + 1 ))
+    (( low <= steps - 1 )) || break
+    # Kill once metrics.jsonl (flushed per step) holds step `at`, 0-600 ms later: often inside the checkpoint write that
+    # follows the step. `at` lies beyond the lines a previous kill left, so a resume's cut of the file cannot trigger it.
+    at=$(( low + RANDOM % (steps - low) ))
     extra_ms=$(( RANDOM % 600 ))
     log="$run.$k.log"
     train "$run" "$log" "${resume[@]}" &
     pid=$!
-    while kill -0 "$pid" 2>/dev/null && ! grep -qE "^step +$at/" "$log" 2>/dev/null; do sleep 0.05; done
-    sleep "$(python3 -c "print($extra_ms / 1000)")"
+    while kill -0 "$pid" 2>/dev/null && { count_lines "$run/metrics.jsonl"; (( n < at )); }; do sleep 0.02; done
+    sleep "$(printf '%d.%03d' $((extra_ms / 1000)) $((extra_ms % 1000)))"
     if kill -0 "$pid" 2>/dev/null; then
       kill -9 "$pid" 2>/dev/null || true   # SIGKILL of the dotnet process: no handler runs, nothing is flushed
       wait "$pid" 2>/dev/null || true
+      if kill -0 "$pid" 2>/dev/null || pgrep -f -- "--out $run " >/dev/null; then echo "trial $trial: the killed run is still alive" >&2; exit 1; fi
       kills=$((kills + 1))
       tmp=$(compgen -G "$run/checkpoints/.tmp-*" || true)
       last=$(ls "$run/checkpoints" 2>/dev/null | grep '^step-' | tail -1 || true)
-      if [[ -n $tmp ]]; then in_write=$((in_write + 1)); notes+=("kill after step $at +${extra_ms}ms inside a checkpoint write (newest complete: ${last:-none})"); else notes+=("kill after step $at +${extra_ms}ms (newest checkpoint: ${last:-none})"); fi
+      count_lines "$run/metrics.jsonl"; done_steps=$n
+      if [[ -n $tmp ]]; then in_write=$((in_write + 1)); where="inside the checkpoint write"; else where="outside checkpoint writes"; fi
+      notes+=("kill ${extra_ms}ms after step $at was logged, $done_steps steps logged, $where (newest complete checkpoint: ${last:-none})")
       [[ -z $last ]] && no_checkpoint=$((no_checkpoint + 1))
       problems=$(check_checkpoints "$run")
       [[ -z $problems ]] || notes+=("HALF-WRITTEN CHECKPOINT VISIBLE: $problems")
@@ -116,7 +127,7 @@ for trial in $(seq 1 "$trials"); do
   # Resume until done (a run with no checkpoint yet starts over).
   resume=()
   compgen -G "$run/checkpoints/step-*" >/dev/null && resume=(--resume "$run")
-  train "$run" "$run.final.log" "${resume[@]}" || notes+=("resume failed: $(tail -2 "$run.final.log" | tr '\n' ' ')")
+  (train "$run" "$run.final.log" "${resume[@]}") || notes+=("resume failed: $(tail -2 "$run.final.log" | tr '\n' ' ')")
   hash=$(sha256sum "$run/model/model.safetensors" 2>/dev/null | cut -d' ' -f1 || echo none)
   metrics "$run/metrics.jsonl" >"$run.losses" 2>/dev/null || true
   if [[ $hash == "$ref_hash" ]] && cmp -s "$run.losses" "$work/reference.losses" && [[ ! " ${notes[*]} " =~ HALF-WRITTEN|failed ]]; then

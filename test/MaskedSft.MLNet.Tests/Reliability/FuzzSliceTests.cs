@@ -10,7 +10,7 @@ namespace MaskedSft.MLNet.Tests.Reliability;
 public sealed class FuzzSliceTests
 {
     private const ulong Seed = 20261202;
-    private const int InputsPerTarget = 25;
+    private const int InputsPerTarget = 20;
 
     [TestMethod]
     public void EveryTarget_SeededSlice_NoFinding()
