@@ -19,6 +19,9 @@ public sealed class FuzzRegressionTests
     [DataRow("checkpoint", "checkpoint-optimizer-state-unknown-name", "InvalidDataException", "optimizer.safetensors", DisplayName = "optimizer.safetensors: unknown parameter name")]
     [DataRow("peft-adapter", "peft-negative-rank", "ArgumentException", "adapter_config.json", DisplayName = "adapter_config.json: r = -4")]
     [DataRow("peft-adapter", "peft-config-invalid-utf8", "InvalidDataException", "not valid UTF-8", DisplayName = "adapter_config.json: bytes that are not UTF-8")]
+    [DataRow("model-config", "model-config-infinite-rope-theta", "ModelConfigException", "finite", DisplayName = "config.json: rope_theta = 1e400")]
+    [DataRow("model-config", "model-config-duplicate-field", "ModelConfigException", "appears twice", DisplayName = "config.json: a field twice")]
+    [DataRow("model-config", "model-config-unpaired-surrogate", "ModelConfigException", "unpaired surrogate", DisplayName = "config.json: \\ud800 in rope_type")]
     [DataRow("safetensors-sharded", "safetensors-sharded-unpaired-surrogate", "SafetensorsFormatException", "unpaired surrogate", DisplayName = "shard header: \\ud800 in __metadata__")]
     public void Finding_NowRejectedWithDocumentedExceptionNamingTheFile(string targetName, string finding, string exceptionType, string messagePart)
     {
@@ -33,9 +36,9 @@ public sealed class FuzzRegressionTests
             var (seedOutcome, seedDetail, _, _) = FuzzRunner.Evaluate(target, FuzzRunner.CopyFolder(input, Path.Combine(root, "seed")));
             Assert.AreEqual(FuzzOutcome.Accepted, seedOutcome, seedDetail);
             string committed = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Fuzz", finding);
-            foreach (string file in Directory.GetFiles(committed))
+            foreach (string file in Directory.GetFiles(committed, "*", SearchOption.AllDirectories))
             {
-                File.Copy(file, Path.Combine(input, Path.GetFileName(file)), overwrite: true);
+                File.Copy(file, Path.Combine(input, Path.GetRelativePath(committed, file)), overwrite: true);
             }
 
             var (outcome, detail, _, error) = FuzzRunner.Evaluate(target, input);
