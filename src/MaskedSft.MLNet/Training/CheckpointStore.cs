@@ -6,7 +6,8 @@ namespace MaskedSft.MLNet.Training;
 /// <summary>
 /// Manages <c>RUN/checkpoints/</c>. Each checkpoint is a folder <c>step-NNNNNNNN</c> that is first written completely under
 /// a hidden temporary name (<c>.tmp-step-NNNNNNNN-PID</c>) and then renamed, so a crash while saving never leaves a folder
-/// that looks like a checkpoint. Only the last <see cref="KeepLast"/> checkpoints are kept.
+/// that looks like a checkpoint. Only the last <see cref="KeepLast"/> checkpoints are kept; an old one is renamed to a
+/// hidden temporary before it is deleted, so a crash while pruning never leaves a half-deleted folder that looks like one.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -126,7 +127,15 @@ public sealed class CheckpointStore
     private void Prune()
     {
         var all = List();
-        for (var i = 0; i < all.Count - KeepLast; i++) Directory.Delete(all[i].Path, recursive: true);
+        for (var i = 0; i < all.Count - KeepLast; i++)
+        {
+            // Rename first: a recursive delete removes files one by one, and a kill in the middle would leave a
+            // step-NNNNNNNN folder with some files gone that still looks like a checkpoint. A hidden temporary is
+            // never listed, and the next save removes it if this process dies before the delete ends.
+            var doomed = Path.Combine(Root, $"{TempPrefix}pruned-{Path.GetFileName(all[i].Path)}-{Environment.ProcessId}");
+            Directory.Move(all[i].Path, doomed);
+            Directory.Delete(doomed, recursive: true);
+        }
     }
 
     private void RemoveStaleTemporaries()
