@@ -23,7 +23,7 @@ internal static class InspectCommand
         var episode = new Option<int>("--episode") { Description = "Index of the episode (0-based).", Required = true };
         var format = new Option<string>("--format")
         {
-            Description = "text (trained tokens in colour on a terminal, between [[ ]] otherwise), json (array of {id, text, trained}), or html.",
+            Description = "text (trained tokens in colour on a terminal, between [[ ]] otherwise), json (array of {id, text, trained}; tokens that split a UTF-8 character add bytes (hex) and partial: true), or html.",
             DefaultValueFactory = _ => "text",
         };
         format.AcceptOnlyFromAmong("text", "json", "html");
@@ -105,19 +105,41 @@ internal static class InspectCommand
         return tokenizer;
     }
 
+    /// <summary>
+    /// One object per token: id, text, trained. A token whose bytes are not whole UTF-8 characters on their own (byte-level
+    /// BPE splits emoji and CJK characters over several tokens) also carries <c>bytes</c> (its bytes in hex) and
+    /// <c>partial: true</c>, with <c>piece_start</c> / <c>piece_tokens</c> naming the run of tokens that together decode to
+    /// whole characters; the run's text is on its first token and the others have "", so concatenating every <c>text</c>
+    /// gives the decoded episode. A run whose bytes are not valid UTF-8 at all (an episode cut inside a character) is
+    /// flagged <c>invalid_utf8: true</c>: its text holds U+FFFD where the bytes were, never silently.
+    /// </summary>
     private static void WriteJson(TextWriter output, BpeTokenizer tokenizer, int[] ids, byte[] mask)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartArray();
-            for (int i = 0; i < ids.Length; i++)
+            foreach (var (start, count, text) in tokenizer.DecodePieces(ids))
             {
-                json.WriteStartObject();
-                json.WriteNumber("id", ids[i]);
-                json.WriteString("text", tokenizer.Decode([ids[i]]));
-                json.WriteBoolean("trained", mask[i] != 0);
-                json.WriteEndObject();
+                bool whole = count == 1 && IsValidUtf8(tokenizer.TokenToBytes(ids[start]));
+                bool invalid = !whole && !IsValidUtf8(ids.AsSpan(start, count).ToArray().SelectMany(tokenizer.TokenToBytes).ToArray());
+                for (int i = start; i < start + count; i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("id", ids[i]);
+                    json.WriteString("text", i == start ? text : string.Empty);
+                    json.WriteBoolean("trained", mask[i] != 0);
+                    if (!whole)
+                    {
+                        json.WriteString("bytes", Convert.ToHexString(tokenizer.TokenToBytes(ids[i])).ToLowerInvariant());
+                        json.WriteBoolean("partial", true);
+                        json.WriteNumber("piece_start", start);
+                        json.WriteNumber("piece_tokens", count);
+                        if (invalid) json.WriteBoolean("invalid_utf8", true);
+                    }
+
+                    json.WriteEndObject();
+                }
             }
 
             json.WriteEndArray();
@@ -125,6 +147,9 @@ internal static class InspectCommand
 
         output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
     }
+
+    /// <summary>Whether the bytes are complete, well-formed UTF-8 (no cut or invalid sequence).</summary>
+    private static bool IsValidUtf8(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
 
     private static void WriteText(TextWriter output, BpeTokenizer tokenizer, EpisodeInfo info, int index, int[] ids, byte[] mask, bool colour)
     {

@@ -24,15 +24,25 @@ internal static class TokenizerFileReading
     /// <summary>Parses JSON, turning a syntax error into a <see cref="TokenizerFormatException"/> naming line and byte.</summary>
     public static JsonDocument ParseJson(string path, byte[] bytes)
     {
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {
             string where = e.LineNumber is { } line ? $"line {line + 1}, byte {e.BytePositionInLine + 1}" : "the start";
             throw new TokenizerFormatException(path, where, $"the file is not valid JSON ({e.Message.Split(" Path:")[0].TrimEnd('.')}).", e);
         }
+
+        if (IO.JsonText.FindUnreadableString(bytes, document.RootElement) is { } problem)
+        {
+            document.Dispose();
+            int colon = problem.IndexOf(':', StringComparison.Ordinal);
+            throw new TokenizerFormatException(path, problem[..colon], problem[(colon + 2)..] + ".");
+        }
+
+        return document;
     }
 
     /// <summary>Resolves a merge rule to the ids of its two parts and of the merged token.</summary>

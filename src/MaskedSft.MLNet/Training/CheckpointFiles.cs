@@ -40,8 +40,15 @@ public static class CheckpointFiles
         ArgumentNullException.ThrowIfNull(optimizer);
         using var file = SafetensorsFile.Open(Path.Combine(folder, CheckpointMetadata.OptimizerFileName));
         using var scope = new DisposeScope();
-        var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, device), StringComparer.Ordinal);
-        optimizer.LoadState(state);
+        try
+        {
+            var state = file.Tensors.ToDictionary(t => t.Name, t => file.ReadTensor(t.Name, device), StringComparer.Ordinal);
+            optimizer.LoadState(state);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or TorchException)
+        {
+            throw new InvalidDataException($"{file.FilePath}: the optimizer state does not fit this trainer's parameters: {e.Message}", e);
+        }
     }
 
     /// <summary>The checkpoint folder a path names: the path itself when it holds <paramref name="markerFile"/>, else the newest

@@ -110,7 +110,33 @@ public sealed record CheckpointMetadata
             throw new InvalidDataException($"{path}: format is '{meta?.Format}', expected '{FormatName}'.");
         if (meta.Version > CurrentVersion)
             throw new InvalidDataException($"{path}: format version {meta.Version} is newer than this library's {CurrentVersion}. Hint: upgrade MaskedSft.MLNet.");
+        CheckFields(meta, path);
         return meta;
+    }
+
+    /// <summary>The fields a resume uses, checked before any of them is applied (a null object, a negative step, RNG
+    /// state that is not base64): each error names the file and the field.</summary>
+    private static void CheckFields(CheckpointMetadata meta, string path)
+    {
+        InvalidDataException Field(string field, string problem) =>
+            new($"{path}: field '{field}' {problem}. Hint: the checkpoint was edited or damaged; resume from another step-NNNNNNNN folder.");
+
+        if (meta.Step < 0) throw Field("step", $"is {meta.Step}; expected a non-negative number of completed steps");
+        if (meta.MaxSteps < 0) throw Field("maxSteps", $"is {meta.MaxSteps}; expected a non-negative number of steps");
+        if (meta.Scheduler is null) throw Field("scheduler", "is null");
+        if (meta.Loader is null) throw Field("loader", "is null");
+        if (meta.Optimizer is null) throw Field("optimizer", "is null");
+        if (meta.Architecture is null) throw Field("architecture", "is null");
+        if (meta.Scheduler.Step != meta.Step) throw Field("scheduler.step", $"is {meta.Scheduler.Step} but step is {meta.Step}");
+        if (!IsBase64(meta.CpuRngState)) throw Field("cpuRngState", "is not base64 text");
+        if (meta.CudaRngState is { } cuda && !IsBase64(cuda)) throw Field("cudaRngState", "is not base64 text");
+    }
+
+    private static bool IsBase64(string? text)
+    {
+        if (text is null) return false;
+        var buffer = new byte[(text.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(text, buffer, out _);
     }
 }
 

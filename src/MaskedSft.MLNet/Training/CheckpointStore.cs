@@ -6,12 +6,21 @@ namespace MaskedSft.MLNet.Training;
 /// <summary>
 /// Manages <c>RUN/checkpoints/</c>. Each checkpoint is a folder <c>step-NNNNNNNN</c> that is first written completely under
 /// a hidden temporary name (<c>.tmp-step-NNNNNNNN-PID</c>) and then renamed, so a crash while saving never leaves a folder
-/// that looks like a checkpoint. Only the last <see cref="KeepLast"/> checkpoints are kept.
+/// that looks like a checkpoint. Only the last <see cref="KeepLast"/> checkpoints are kept; an old one is renamed to a
+/// hidden temporary before it is deleted, so a crash while pruning never leaves a half-deleted folder that looks like one.
 /// </summary>
 public sealed class CheckpointStore
 {
     private const string Prefix = "step-";
     private const string TempPrefix = ".tmp-";
+
+    /// <summary>
+    /// Debug only: milliseconds to wait between writing a checkpoint's files and renaming its folder, read once from the
+    /// environment variable <c>MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS</c> (default 0). The kill trials of
+    /// scripts/reliability/kill-trials.sh set it to widen the window in which a kill leaves a half-written checkpoint.
+    /// </summary>
+    private static readonly int DebugWriteDelayMs =
+        int.TryParse(Environment.GetEnvironmentVariable("MASKEDSFT_DEBUG_CHECKPOINT_DELAY_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
 
     /// <summary>Opens (and creates) a checkpoints directory.</summary>
     /// <param name="root">The checkpoints directory.</param>
@@ -59,6 +68,7 @@ public sealed class CheckpointStore
         try
         {
             writeContents(temp);
+            if (DebugWriteDelayMs > 0) Thread.Sleep(DebugWriteDelayMs);
             FlushFolder(temp);
             var final = Path.Combine(Root, name);
             if (Directory.Exists(final))
@@ -117,7 +127,15 @@ public sealed class CheckpointStore
     private void Prune()
     {
         var all = List();
-        for (var i = 0; i < all.Count - KeepLast; i++) Directory.Delete(all[i].Path, recursive: true);
+        for (var i = 0; i < all.Count - KeepLast; i++)
+        {
+            // Rename first: a recursive delete removes files one by one, and a kill in the middle would leave a
+            // step-NNNNNNNN folder with some files gone that still looks like a checkpoint. A hidden temporary is
+            // never listed, and the next save removes it if this process dies before the delete ends.
+            var doomed = Path.Combine(Root, $"{TempPrefix}pruned-{Path.GetFileName(all[i].Path)}-{Environment.ProcessId}");
+            Directory.Move(all[i].Path, doomed);
+            Directory.Delete(doomed, recursive: true);
+        }
     }
 
     private void RemoveStaleTemporaries()

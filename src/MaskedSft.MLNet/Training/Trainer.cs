@@ -371,13 +371,30 @@ public sealed class Trainer : IDisposable
 
         CheckpointFiles.LoadOptimizer(folder, _engine.Optimizer, Model.Device);
 
-        using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
-        if (meta.CudaRngState is { } cuda && Model.Device.IsCuda)
+        var rngFile = Path.Combine(folder, CheckpointMetadata.FileName);
+        try
         {
-            using var g = Generator.GetDefault(Model.Device);
-            g.SetState(Convert.FromBase64String(cuda));
+            using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(meta.CpuRngState));
+            if (meta.CudaRngState is { } cuda && Model.Device.IsCuda)
+            {
+                using var g = Generator.GetDefault(Model.Device);
+                g.SetState(Convert.FromBase64String(cuda));
+            }
         }
-        _trainLoader = EpisodeDataLoader.CreateTrain(_dataset, _loaderOptions, meta.Loader);
+        catch (TorchException e)
+        {
+            throw new InvalidDataException($"{rngFile}: field 'cpuRngState' / 'cudaRngState' is not a generator state of this libtorch ({e.Message}).", e);
+        }
+
+        try
+        {
+            _trainLoader = EpisodeDataLoader.CreateTrain(_dataset, _loaderOptions, meta.Loader);
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            throw new ArgumentException($"{rngFile}: field 'loader': {e.Message}", e);
+        }
+
         _engine.Restore(meta.Step);
         _lastMetrics = meta.LastMetrics;
         _metricsWriter?.Dispose();

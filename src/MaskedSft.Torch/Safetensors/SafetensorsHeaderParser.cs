@@ -32,46 +32,55 @@ internal static class SafetensorsHeaderParser
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new SafetensorsFormatException(path, null, $"the header is a JSON {root.ValueKind}, not an object",
-                    "a safetensors header maps tensor names to {dtype, shape, data_offsets}");
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new SafetensorsFormatException(path, null, $"the header is a JSON {root.ValueKind}, not an object",
+                        "a safetensors header maps tensor names to {dtype, shape, data_offsets}");
+                }
+
+                var tensors = new List<SafetensorsTensorInfo>();
+                var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name))
+                    {
+                        throw new SafetensorsFormatException(path, property.Name, "the name appears twice in the header",
+                            "tensor names must be unique; the file was written by a broken writer");
+                    }
+
+                    if (property.Name == SafetensorsFormat.MetadataKey)
+                    {
+                        ParseMetadata(path, property.Value, metadata);
+                        continue;
+                    }
+
+                    tensors.Add(ParseTensor(path, property.Name, property.Value, dataLength));
+                }
+
+                tensors.Sort(static (a, b) =>
+                {
+                    int c = a.DataBegin.CompareTo(b.DataBegin);
+                    if (c != 0)
+                    {
+                        return c;
+                    }
+
+                    c = a.DataEnd.CompareTo(b.DataEnd);
+                    return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+                });
+                CheckCoverage(path, tensors, dataLength);
+                return new Result(tensors, metadata);
             }
-
-            var tensors = new List<SafetensorsTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in root.EnumerateObject())
+            catch (InvalidOperationException ex)
             {
-                if (!seen.Add(property.Name))
-                {
-                    throw new SafetensorsFormatException(path, property.Name, "the name appears twice in the header",
-                        "tensor names must be unique; the file was written by a broken writer");
-                }
-
-                if (property.Name == SafetensorsFormat.MetadataKey)
-                {
-                    ParseMetadata(path, property.Value, metadata);
-                    continue;
-                }
-
-                tensors.Add(ParseTensor(path, property.Name, property.Value, dataLength));
+                // System.Text.Json parses an escaped unpaired surrogate ("\ud800") but refuses to read it as a string.
+                throw new SafetensorsFormatException(path, null, $"a name or string holds an unpaired surrogate escape (\\uD800-\\uDFFF) ({ex.Message})",
+                    "the file is corrupted or not a safetensors file; re-save it with a safetensors writer", ex);
             }
-
-            tensors.Sort(static (a, b) =>
-            {
-                int c = a.DataBegin.CompareTo(b.DataBegin);
-                if (c != 0)
-                {
-                    return c;
-                }
-
-                c = a.DataEnd.CompareTo(b.DataEnd);
-                return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
-            });
-            CheckCoverage(path, tensors, dataLength);
-            return new Result(tensors, metadata);
         }
     }
 

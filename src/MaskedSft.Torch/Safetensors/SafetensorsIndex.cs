@@ -65,44 +65,53 @@ public sealed class SafetensorsIndex
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new SafetensorsFormatException(fullPath, null, "the index has no \"weight_map\" object",
-                    "an index is {\"metadata\": {\"total_size\": N}, \"weight_map\": {tensor name: shard file name}}");
-            }
-
-            var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var entry in map.EnumerateObject())
-            {
-                if (entry.Value.ValueKind != JsonValueKind.String || entry.Value.GetString() is not { Length: > 0 } file)
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 {
-                    throw new SafetensorsFormatException(fullPath, entry.Name, $"the weight_map value is a JSON {entry.Value.ValueKind}, not a file name",
-                        "each weight_map entry maps a tensor name to the file name of its shard");
+                    throw new SafetensorsFormatException(fullPath, null, "the index has no \"weight_map\" object",
+                        "an index is {\"metadata\": {\"total_size\": N}, \"weight_map\": {tensor name: shard file name}}");
                 }
 
-                if (Path.IsPathRooted(file) || file.Contains('/', StringComparison.Ordinal) || file.Contains('\\', StringComparison.Ordinal) || file == "..")
+                var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var entry in map.EnumerateObject())
                 {
-                    throw new SafetensorsFormatException(fullPath, entry.Name, $"the shard '{file}' is not a plain file name",
-                        "shards must lie beside the index; re-save the checkpoint");
+                    if (entry.Value.ValueKind != JsonValueKind.String || entry.Value.GetString() is not { Length: > 0 } file)
+                    {
+                        throw new SafetensorsFormatException(fullPath, entry.Name, $"the weight_map value is a JSON {entry.Value.ValueKind}, not a file name",
+                            "each weight_map entry maps a tensor name to the file name of its shard");
+                    }
+
+                    if (Path.IsPathRooted(file) || file.Contains('/', StringComparison.Ordinal) || file.Contains('\\', StringComparison.Ordinal) || file == "..")
+                    {
+                        throw new SafetensorsFormatException(fullPath, entry.Name, $"the shard '{file}' is not a plain file name",
+                            "shards must lie beside the index; re-save the checkpoint");
+                    }
+
+                    if (!weightMap.TryAdd(entry.Name, file))
+                    {
+                        throw new SafetensorsFormatException(fullPath, entry.Name, "the name appears twice in the weight_map",
+                            "tensor names must be unique; re-save the checkpoint");
+                    }
                 }
 
-                if (!weightMap.TryAdd(entry.Name, file))
+                long? totalSize = null;
+                if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+                    metadata.TryGetProperty("total_size", out var total) && total.ValueKind == JsonValueKind.Number)
                 {
-                    throw new SafetensorsFormatException(fullPath, entry.Name, "the name appears twice in the weight_map",
-                        "tensor names must be unique; re-save the checkpoint");
+                    // Some writers store a float here (e.g. 1234.0).
+                    totalSize = total.TryGetInt64(out var integer) ? integer : (long)total.GetDouble();
                 }
+
+                return new SafetensorsIndex(weightMap, totalSize);
             }
-
-            long? totalSize = null;
-            if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
-                metadata.TryGetProperty("total_size", out var total) && total.ValueKind == JsonValueKind.Number)
+            catch (InvalidOperationException ex)
             {
-                // Some writers store a float here (e.g. 1234.0).
-                totalSize = total.TryGetInt64(out var integer) ? integer : (long)total.GetDouble();
+                // System.Text.Json parses an escaped unpaired surrogate ("\ud800") but refuses to read it as a string.
+                throw new SafetensorsFormatException(fullPath, null, $"a name or string holds an unpaired surrogate escape (\\uD800-\\uDFFF) ({ex.Message})",
+                    "re-download or re-save the checkpoint", ex);
             }
-
-            return new SafetensorsIndex(weightMap, totalSize);
         }
     }
 

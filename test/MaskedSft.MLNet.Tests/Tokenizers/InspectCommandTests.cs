@@ -1,4 +1,5 @@
 // `maskedsft inspect`: text, json and html views of an episode, trained tokens told apart.
+using System.Text;
 using System.Text.Json;
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Tests.Data;
@@ -40,12 +41,105 @@ public sealed class InspectCommandTests
         {
             Assert.AreEqual(ids[i], tokens[i].GetProperty("id").GetInt32());
             Assert.AreEqual(mask[i] == 1, tokens[i].GetProperty("trained").GetBoolean());
-            Assert.AreEqual(TestTokenizers.Qwen3.Decode([ids[i]]), tokens[i].GetProperty("text").GetString());
+            if (!tokens[i].TryGetProperty("partial", out _))
+            {
+                Assert.AreEqual(TestTokenizers.Qwen3.Decode([ids[i]]), tokens[i].GetProperty("text").GetString());
+            }
         }
+
+        Assert.AreEqual(TestTokenizers.Qwen3.Decode(ids), string.Concat(tokens.Select(t => t.GetProperty("text").GetString())));
 
         string trained = string.Concat(tokens.Where(t => t.GetProperty("trained").GetBoolean()).Select(t => t.GetProperty("text").GetString()));
         StringAssert.StartsWith(trained, "Hi ");
         StringAssert.EndsWith(trained, " & caf\u00e9!<|im_end|>");
+    }
+
+    /// <summary>An episode of GPT-2 byte-level tokens over emoji and CJK text; <paramref name="cut"/> drops that many tokens
+    /// from the end (to end the episode inside a character).</summary>
+    private static (string Data, int[] Ids) Gpt2Episode(TempDirectory temp, string text, int cut = 0)
+    {
+        int[] ids = TestTokenizers.Gpt2.EncodeToIds(text);
+        ids = ids[..(ids.Length - cut)];
+        byte[] mask = [.. ids.Select((_, i) => (byte)(i % 2))];
+        string data = temp.Combine("gpt2-data");
+        using (var writer = new EpisodeDatasetWriter(data, new EpisodeDatasetWriterOptions { VocabSize = TestTokenizers.Gpt2.VocabularySize, Overwrite = true }))
+        {
+            writer.AppendEpisode(ids, mask);
+            writer.Complete();
+        }
+
+        return (data, ids);
+    }
+
+    private static List<JsonElement> InspectJson(string data)
+    {
+        var (exit, stdout, stderr) = CliRunner.Run("inspect", "--data", data, "--episode", "0", "--format", "json", "--tokenizer", TestTokenizers.Dir("gpt2", "encoder.json"));
+        Assert.AreEqual(0, exit, stderr);
+        return [.. JsonDocument.Parse(stdout).RootElement.Clone().EnumerateArray()];
+    }
+
+    [TestMethod]
+    public void Inspect_Json_Gpt2SplitCharacters_ShowBytesAndConcatenateWithoutReplacementCharacter()
+    {
+        using var temp = new TempDirectory();
+        const string text = "smile \U0001F600 and \u4e16\u754c, caf\u00e9 \U0001F44B\U0001F3FD!";
+        var (data, ids) = Gpt2Episode(temp, text);
+
+        var tokens = InspectJson(data);
+
+        Assert.HasCount(ids.Length, tokens);
+        string joined = string.Concat(tokens.Select(t => t.GetProperty("text").GetString()));
+        Assert.AreEqual(text, joined);
+        Assert.IsFalse(joined.Contains('\uFFFD', StringComparison.Ordinal));
+        var partial = tokens.Where(t => t.TryGetProperty("partial", out var p) && p.GetBoolean()).ToList();
+        Assert.IsNotEmpty(partial, "GPT-2 splits the emoji and CJK characters over several tokens");
+        Assert.IsFalse(tokens.Any(t => t.TryGetProperty("invalid_utf8", out _)));
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Assert.AreEqual(ids[i], tokens[i].GetProperty("id").GetInt32());
+            Assert.AreEqual(i % 2 == 1, tokens[i].GetProperty("trained").GetBoolean());
+            if (tokens[i].TryGetProperty("bytes", out var hex))
+            {
+                CollectionAssert.AreEqual(TestTokenizers.Gpt2.TokenToBytes(ids[i]), Convert.FromHexString(hex.GetString()!));
+            }
+            else
+            {
+                Assert.IsFalse(TestTokenizers.Gpt2.Decode([ids[i]]).Contains('\uFFFD', StringComparison.Ordinal), $"token {i} decodes whole");
+            }
+        }
+
+        // The bytes of every piece's tokens, in order, are the UTF-8 of the piece's text on its first token.
+        foreach (var first in partial.Where(t => t.GetProperty("text").GetString()!.Length > 0))
+        {
+            int start = first.GetProperty("piece_start").GetInt32();
+            int count = first.GetProperty("piece_tokens").GetInt32();
+            byte[] bytes = [.. tokens.Skip(start).Take(count).SelectMany(t => Convert.FromHexString(t.GetProperty("bytes").GetString()!))];
+            Assert.AreEqual(first.GetProperty("text").GetString(), Encoding.UTF8.GetString(bytes));
+            Assert.IsTrue(tokens.Skip(start + 1).Take(count - 1).All(t => t.GetProperty("text").GetString() == string.Empty));
+        }
+
+        StringAssert.Contains(text, "\U0001F600");
+        Assert.IsTrue(partial.Any(t => t.GetProperty("text").GetString()!.Contains("\U0001F600", StringComparison.Ordinal)));
+        Assert.IsTrue(partial.Any(t => t.GetProperty("text").GetString()!.Contains('\u4e16', StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void Inspect_Json_EpisodeCutInsideACharacter_FlagsInvalidUtf8WithBytes()
+    {
+        using var temp = new TempDirectory();
+        int[] full = TestTokenizers.Gpt2.EncodeToIds("ok \U0001F600");
+        int lastWhole = full.Length - 1;
+        while (TestTokenizers.Gpt2.TokenToBytes(full[lastWhole]).Length > 0 && (TestTokenizers.Gpt2.TokenToBytes(full[lastWhole])[0] & 0xC0) == 0x80) lastWhole--;
+        Assert.IsLessThan(full.Length - 1, lastWhole, "the emoji spans several GPT-2 tokens");
+        var (data, ids) = Gpt2Episode(temp, "ok \U0001F600", cut: full.Length - 1 - lastWhole);
+
+        var tokens = InspectJson(data);
+
+        var last = tokens[^1];
+        Assert.IsTrue(last.GetProperty("invalid_utf8").GetBoolean());
+        Assert.IsTrue(last.GetProperty("partial").GetBoolean());
+        CollectionAssert.AreEqual(TestTokenizers.Gpt2.TokenToBytes(ids[^1]), Convert.FromHexString(last.GetProperty("bytes").GetString()!));
+        Assert.IsTrue(tokens.Take(tokens.Count - 1).All(t => !t.TryGetProperty("invalid_utf8", out _)));
     }
 
     [TestMethod]

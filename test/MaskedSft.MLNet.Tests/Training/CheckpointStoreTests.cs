@@ -69,6 +69,33 @@ public sealed class CheckpointStoreTests
     }
 
     [TestMethod]
+    public void Prune_KilledMidDelete_LeavesOnlyAHiddenFolderThatTheNextSaveRemoves()
+    {
+        // Kill trial 18 (docs/reliability.md) stopped a prune inside its recursive delete: step-00000020 stayed, without
+        // model.safetensors. Pruning now renames first, so what a kill leaves is a hidden .tmp-pruned-* folder.
+        var dir = Directory.CreateTempSubdirectory("msft-ckpt-");
+        try
+        {
+            var store = new CheckpointStore(dir.FullName, keepLast: 1);
+            store.Save(1, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "1"));
+            var leftover = Path.Combine(dir.FullName, ".tmp-pruned-step-00000000-999999");
+            Directory.CreateDirectory(leftover);
+            File.WriteAllText(Path.Combine(leftover, "trainer.json"), "{}"); // the half-deleted remains of a pruned checkpoint
+            Assert.AreEqual(1, store.List().Single().Step, "a half-deleted pruned folder is never listed");
+
+            store.Save(2, folder => File.WriteAllText(Path.Combine(folder, "a.txt"), "2"));
+
+            Assert.AreEqual(2, store.List().Single().Step);
+            CollectionAssert.AreEqual(new[] { "step-00000002" }, Directory.GetDirectories(dir.FullName).Select(Path.GetFileName).ToArray(),
+                "the older checkpoint was pruned and the leftover removed; nothing else remains");
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [TestMethod]
     public void Save_SameStepTwice_ReplacesContents()
     {
         var dir = Directory.CreateTempSubdirectory("msft-ckpt-");

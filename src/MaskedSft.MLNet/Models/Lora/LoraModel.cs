@@ -126,7 +126,8 @@ public sealed class LoraModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(directory);
-        var config = PeftAdapterConfig.Read(Path.Combine(directory, PeftAdapterConfig.FileName));
+        var configPath = Path.Combine(directory, PeftAdapterConfig.FileName);
+        var config = PeftAdapterConfig.Read(configPath);
         var weights = Path.Combine(directory, PeftAdapterWeights.FileName);
         if (!File.Exists(weights))
         {
@@ -136,7 +137,16 @@ public sealed class LoraModel : IDisposable
             throw new FileNotFoundException($"{weights} is missing.{hint}", weights);
         }
 
-        var lora = Create(model, config, seed: 0, adapterDType);
+        LoraModel lora;
+        try
+        {
+            lora = Create(model, config, seed: 0, adapterDType);
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            throw new ArgumentException($"{configPath}: {e.Message}", e);
+        }
+
         try
         {
             PeftAdapterWeights.Read(weights, lora._layers, config.BaseModelNameOrPath);

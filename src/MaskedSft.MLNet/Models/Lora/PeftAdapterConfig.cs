@@ -61,36 +61,48 @@ internal static class PeftAdapterConfig
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw Invalid(path, "the file", "a JSON object", root);
-            var peftType = root.TryGetProperty("peft_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            if (peftType != "LORA")
-                throw new NotSupportedException($"{path}: peft_type is {(peftType is null ? "missing" : $"'{peftType}'")}; only LoRA adapters (peft_type \"LORA\") load here.");
-            foreach (var field in root.EnumerateObject())
+            try
             {
-                CheckSupported(path, field);
+                return ReadRoot(path, document.RootElement);
             }
-
-            var bias = OptionalString(root, "bias", path) ?? "none";
-            if (bias != "none")
-                throw new NotSupportedException($"{path}: bias is '{bias}'; only \"none\" (no bias trained) is supported.");
-            return new LoraConfig
+            catch (InvalidOperationException e)
             {
-                TargetModules = Selector(root, "target_modules", path)
-                    ?? throw new InvalidDataException($"{path}: target_modules is missing or null (peft then picks defaults by model type). Hint: name the modules, e.g. [\"q_proj\", \"v_proj\"]."),
-                ExcludeModules = Selector(root, "exclude_modules", path),
-                Rank = root.TryGetProperty("r", out var r) && IsInt(r, out var rank) ? rank : throw Invalid(path, "r", "an integer", r),
-                Alpha = Number(root, "lora_alpha", path, 8),
-                Dropout = Number(root, "lora_dropout", path, 0),
-                UseRsLora = Bool(root, "use_rslora", path),
-                RankPattern = Pattern<int>(root, "rank_pattern", path, e => IsInt(e, out var v) ? v : null),
-                AlphaPattern = Pattern<double>(root, "alpha_pattern", path, e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : null),
-                LayersToTransform = IntList(root, "layers_to_transform", path),
-                LayersPattern = StringList(root, "layers_pattern", path),
-                Init = InitOf(root),
-                BaseModelNameOrPath = OptionalString(root, "base_model_name_or_path", path),
-            };
+                // System.Text.Json parses strings that are not UTF-8 or hold an unpaired surrogate escape, then refuses to read them.
+                throw new InvalidDataException($"{path}: a string or field name is not valid UTF-8 text ({e.Message}).", e);
+            }
         }
+    }
+
+    private static LoraConfig ReadRoot(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw Invalid(path, "the file", "a JSON object", root);
+        var peftType = root.TryGetProperty("peft_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (peftType != "LORA")
+            throw new NotSupportedException($"{path}: peft_type is {(peftType is null ? "missing" : $"'{peftType}'")}; only LoRA adapters (peft_type \"LORA\") load here.");
+        foreach (var field in root.EnumerateObject())
+        {
+            CheckSupported(path, field);
+        }
+
+        var bias = OptionalString(root, "bias", path) ?? "none";
+        if (bias != "none")
+            throw new NotSupportedException($"{path}: bias is '{bias}'; only \"none\" (no bias trained) is supported.");
+        return new LoraConfig
+        {
+            TargetModules = Selector(root, "target_modules", path)
+                ?? throw new InvalidDataException($"{path}: target_modules is missing or null (peft then picks defaults by model type). Hint: name the modules, e.g. [\"q_proj\", \"v_proj\"]."),
+            ExcludeModules = Selector(root, "exclude_modules", path),
+            Rank = root.TryGetProperty("r", out var r) && IsInt(r, out var rank) ? rank : throw Invalid(path, "r", "an integer", r),
+            Alpha = Number(root, "lora_alpha", path, 8),
+            Dropout = Number(root, "lora_dropout", path, 0),
+            UseRsLora = Bool(root, "use_rslora", path),
+            RankPattern = Pattern<int>(root, "rank_pattern", path, e => IsInt(e, out var v) ? v : null),
+            AlphaPattern = Pattern<double>(root, "alpha_pattern", path, e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : null),
+            LayersToTransform = IntList(root, "layers_to_transform", path),
+            LayersPattern = StringList(root, "layers_pattern", path),
+            Init = InitOf(root),
+            BaseModelNameOrPath = OptionalString(root, "base_model_name_or_path", path),
+        };
     }
 
     /// <summary>Writes the config with the field names and defaults of peft 0.18 (older versions ignore fields they do not

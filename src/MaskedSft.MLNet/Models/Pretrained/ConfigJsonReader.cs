@@ -24,7 +24,39 @@ internal sealed class ConfigJsonReader(string filePath, string hint)
             throw new ModelConfigException(filePath, "$", $"not valid JSON ({e.Message}).", hint, e);
         }
 
-        return node as JsonObject ?? throw Error("$", "the file must hold a JSON object.");
+        var root = node as JsonObject ?? throw Error("$", "the file must hold a JSON object.");
+        try
+        {
+            Materialize(root);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelConfigException(filePath, "$", $"a field name appears twice in one object ({e.Message}).", hint, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ModelConfigException(filePath, "$", $"a string holds an unpaired surrogate escape (\\uD800-\\uDFFF) ({e.Message}).", hint, e);
+        }
+
+        return root;
+    }
+
+    /// <summary>Reads every name and string once: JsonNode defers both, and then throws ArgumentException (a name twice)
+    /// or InvalidOperationException (an unpaired surrogate) from whichever field reader touches them first.</summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, child) in o) Materialize(child);
+                break;
+            case JsonArray a:
+                foreach (var child in a) Materialize(child);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                _ = v.GetValue<string>();
+                break;
+        }
     }
 
     /// <summary>An error for <paramref name="field"/>.</summary>
@@ -56,7 +88,8 @@ internal sealed class ConfigJsonReader(string filePath, string hint)
     {
         var node = Value(o, name, prefix, "a number");
         if (node is null) return null;
-        if (node.TryGetValue<double>(out var d)) return d;
+        if (node.TryGetValue<double>(out var d))
+            return double.IsFinite(d) ? d : throw Error(Path(prefix, name), $"expected a finite number, found {node.ToJsonString()} (beyond the range of a double).");
         if (node.TryGetValue<long>(out var l)) return l;
         throw Error(Path(prefix, name), $"expected a number, found {node.ToJsonString()}.");
     }
