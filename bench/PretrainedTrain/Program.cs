@@ -45,8 +45,9 @@ return 0;
 
 static Result Measure(string folder, string mode, Device device, ScalarType dtype, BenchOptions o)
 {
-    if (device.Type == DeviceType.Cuda) CudaMemory.ResetPeak(device.Index);
     using var model = PretrainedCausalLm.Load(folder, new PretrainedModelOptions { Device = device, DType = dtype });
+    // After the load: the CUDA context exists, and the peak starts from the weights (as the reference's does).
+    if (device.Type == DeviceType.Cuda) CudaMemory.ResetPeak(device.Index);
     using var g = Generator.Create(1234);
     using var data = new DisposeScope();
     var ids = TorchOps.RandInt(0, model.Config.VocabSize, [o.Batch, o.Sequence], g).To(device);   // (B, T)
