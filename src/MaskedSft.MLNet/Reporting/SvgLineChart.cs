@@ -114,9 +114,17 @@ public static class SvgLineChart
         // By index, never by accumulation: with a span far below the values' magnitude, t + step == t would never end.
         var first = Math.Ceiling(min / step);
         var last = Math.Floor((max / step) + 1e-9);
-        if (!(last - first <= 4L * Math.Max(1, count))) return [min, max];
+        // Beyond 2^52 steps from zero, consecutive multiples of the step are no longer distinct doubles (k + 1 == k).
+        const double exactIntegers = 4503599627370496.0;
+        if (!(last - first <= 4L * Math.Max(1, count)) || Math.Abs(first) >= exactIntegers || Math.Abs(last) >= exactIntegers) return [min, max];
         var ticks = new List<double>();
-        for (var k = first; k <= last; k++) ticks.Add(Math.Abs(k) < 1e-9 ? 0 : k * step);
+        var n = (long)(last - first);
+        for (var i = 0L; i <= n; i++)
+        {
+            var k = first + i;
+            ticks.Add(Math.Abs(k) < 1e-9 ? 0 : k * step);
+        }
+
         return ticks;
     }
 
