@@ -11,7 +11,7 @@ public sealed class FuzzRegressionTests
     [TestMethod]
     [DataRow("tokenizer-json", "tokenizer-json-unpaired-surrogate", "TokenizerFormatException", "unpaired surrogate", DisplayName = "tokenizer.json: \\ud800 in an added token")]
     [DataRow("tokenizer-config", "tokenizer-config-invalid-utf8", "TokenizerFormatException", "not valid UTF-8", DisplayName = "tokenizer_config.json: bytes that are not UTF-8")]
-    [DataRow("tokenizer-config", "tokenizer-config-generation-config-not-an-object", "TokenizerFormatException", "expected a JSON object", DisplayName = "generation_config.json: a number, not an object")]
+    [DataRow("tokenizer-config", "tokenizer-config-generation-config-not-an-object", "TokenizerFormatException", "the file must hold a JSON object", DisplayName = "generation_config.json: a number, not an object")]
     [DataRow("checkpoint", "checkpoint-rng-state-not-base64", "InvalidDataException", "cpuRngState", DisplayName = "trainer.json: RNG state not base64")]
     [DataRow("checkpoint", "checkpoint-rng-state-wrong-size", "InvalidDataException", "cpuRngState", DisplayName = "trainer.json: RNG state of the wrong size")]
     [DataRow("checkpoint", "checkpoint-negative-step", "InvalidDataException", "'step'", DisplayName = "trainer.json: negative step")]
