@@ -1,4 +1,5 @@
 // Per-token log-probs of given targets from final hidden states and the head, projecting only the trained positions.
+using MaskedSft.MLNet.Models;
 using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Losses;
@@ -39,15 +40,15 @@ public static class TokenLogProbs
         long b = ts[0], t = ts[1], c = hs[2];
         var device = hidden.Device;
         var index = selected.To(device).Reshape(-1).Nonzero().Reshape(-1);                                 // (N)
-        var logits = TorchOps.Linear(hidden.Reshape(b * t, c).IndexSelect(0, index), headWeight).To(ScalarType.Float32); // (N, V)
+        Tensor? rowTemperatures = null;                                                                   // (N)
         if (temperatures is not null)
         {
             var rowOf = TorchOps.Arange(b, device).Unsqueeze(1).Expand(b, t).Reshape(-1).IndexSelect(0, index); // (N)
-            logits = logits.Div(temperatures.To(device, ScalarType.Float32).IndexSelect(0, rowOf).Unsqueeze(1));
+            rowTemperatures = temperatures.To(device, ScalarType.Float32).IndexSelect(0, rowOf);
         }
 
         var picked = targets.To(device, ScalarType.Int64).Reshape(-1).IndexSelect(0, index);              // (N)
-        var logProbs = logits.LogSoftmax(-1).Gather(1, picked.Unsqueeze(1)).Squeeze(1);                  // (N)
+        var logProbs = HeadLogProbs.OfRows(hidden.Reshape(b * t, c).IndexSelect(0, index), headWeight, picked, rowTemperatures); // (N)
         return TorchOps.Zeros([b * t], ScalarType.Float32, device).Scatter(0, index, logProbs).Reshape(b, t).MoveToOuterScope(); // (B, T)
     }
 }

@@ -49,8 +49,7 @@ public static class SequenceLogProbs
         for (long start = 0; start < n; start += chunkSize)
         {
             var chunk = rows.Narrow(0, start, Math.Min(chunkSize, n - start));                          // (n)
-            var logits = TorchOps.Linear(hidden.IndexSelect(0, chunk), model.HeadWeight).To(ScalarType.Float32); // (n, V)
-            var picked = logits.LogSoftmax(-1).Gather(1, targets.IndexSelect(0, chunk).Unsqueeze(1)).Squeeze(1); // (n)
+            var picked = HeadLogProbs.OfRows(hidden.IndexSelect(0, chunk), model.HeadWeight, targets.IndexSelect(0, chunk)); // (n)
             result = result.Scatter(0, chunk, picked);
         }
 
