@@ -4,7 +4,8 @@
 //                              after a barrier and a pause (so the others are past the barrier), rank R kills
 //                              itself (SIGKILL) or hangs; the others run all-reduces that must fail: they print the
 //                              DistributedException and exit 3
-//   echo [--exit-code C --failing-rank R --others-sleep S]
+//   echo [--exit-code C --failing-rank R --others-sleep S --ready-dir D]  (with D, each rank marks D/rank-N after its
+//        hello and the failing rank fails only once every rank has: no race between a fast failure and a slow start)
 //                              prints a line to stdout and to stderr; rank R (every rank when -1) exits with C, the
 //                              others sleep S seconds and exit 0 (launch tests)
 using System.Globalization;
@@ -28,7 +29,18 @@ switch (scenario)
         Console.WriteLine($"hello from rank {Environment.GetEnvironmentVariable("RANK")} of {Environment.GetEnvironmentVariable("WORLD_SIZE")}");
         Console.Error.WriteLine($"note from rank {Environment.GetEnvironmentVariable("RANK")}");
         var failing = Int("--failing-rank", -1);
-        if (failing >= 0 && failing != int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "0", CultureInfo.InvariantCulture))
+        var rank = int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "0", CultureInfo.InvariantCulture);
+        var readyDir = Arg("--ready-dir", string.Empty);
+        if (readyDir.Length > 0)
+        {
+            Console.Out.Flush();
+            File.WriteAllText(Path.Combine(readyDir, $"rank-{rank}"), string.Empty);
+            var world = int.Parse(Environment.GetEnvironmentVariable("WORLD_SIZE") ?? "1", CultureInfo.InvariantCulture);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (rank == failing && Directory.GetFiles(readyDir, "rank-*").Length < world && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
+        }
+
+        if (failing >= 0 && failing != rank)
         {
             Thread.Sleep(TimeSpan.FromSeconds(Int("--others-sleep", 0)));
             return 0;

@@ -47,8 +47,10 @@ public sealed class LaunchCommandTests
     [TestMethod]
     public void Launch_OneRankFails_StopsTheOthersAndReturnsItsCode()
     {
+        var ready = Directory.CreateTempSubdirectory("msft-launch-ready-");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var (exit, output, error) = CliRunner.Run(["launch", "--nproc-per-node", "2", "--", .. WorkerRanks.Command("echo", "--failing-rank", "1", "--exit-code", "5", "--others-sleep", "120")]);
+        var (exit, output, error) = CliRunner.Run(["launch", "--nproc-per-node", "2", "--", .. WorkerRanks.Command("echo", "--failing-rank", "1", "--exit-code", "5", "--others-sleep", "120", "--ready-dir", ready.FullName)]);
+        ready.Delete(recursive: true);
         Assert.AreEqual(5, exit, error);
         StringAssert.Contains(error, "[launch] error: rank 1 (pid ");
         StringAssert.Contains(error, "failed with exit code 5");
