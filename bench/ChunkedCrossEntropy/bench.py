@@ -11,8 +11,9 @@ here, PyTorch's own on the GPU machine) it shares PyTorch's allocator, so the sa
 
 Naive (PyTorch): logits = hidden @ weight.T (N, V) in the inputs' dtype, cross_entropy(logits.float(), reduction none,
 ignore_index), times the token weights (mask x advantage), summed / the non-ignored rows; autograd backward.
-Chunked (ours): the same loss with reduction mean, forward in chunks of rows, backward recomputing the logits in chunks
-of vocabulary columns; only (N) statistics are kept between them.
+Chunked (ours): the same loss with reduction mean, in chunks of rows; with a scalar reduction the forward computes the
+gradients too (each chunk's logits become their gradient in place: the fused CUDA kernel where the library has it), so
+backward only scales them. Automatic chunks hold 2^28 logits with the fused kernel, 2^25 without (as TorchOps).
 
 Usage: bench.py --lib path/to/libMaskedSftNative.so [--device cpu|cuda] [--rows N] [--hidden C] [--vocab V]
                 [--dtype float32|bfloat16] [--row-chunk R] [--vocab-chunk K]
@@ -29,6 +30,7 @@ import torch
 DTYPE_CODES = {torch.float32: 6, torch.float64: 7, torch.bfloat16: 15, torch.int64: 4}
 IGNORE = -100
 DEFAULT_CHUNK_ELEMENTS = 1 << 25   # TorchOps.DefaultLinearCrossEntropyChunkElements
+FUSED_CHUNK_ELEMENTS = 1 << 28     # TorchOps.FusedLinearCrossEntropyChunkElements (CUDA with the fused kernel)
 
 
 class Shim:
@@ -158,9 +160,9 @@ def chunked(shim, hidden, weight, targets, token_weights, device, row_chunk, voc
     return peak, value, grad_hidden, grad_weight
 
 
-def chunks(n, v, row_chunk, vocab_chunk):
+def chunks(n, v, row_chunk, vocab_chunk, elements=DEFAULT_CHUNK_ELEMENTS):
     """The automatic chunk sizes of TorchOps.LinearCrossEntropyChunks."""
-    r = row_chunk if row_chunk > 0 else max(1, DEFAULT_CHUNK_ELEMENTS // v)
+    r = row_chunk if row_chunk > 0 else max(1, elements // v)
     k = vocab_chunk if vocab_chunk > 0 else max(1, -(-min(r, n) * v // max(n, 1)))
     return r, min(k, v)
 
@@ -179,7 +181,8 @@ def main():
     device = torch.device(a.device)
     dtype = getattr(torch, a.dtype)
     shim = Shim(os.path.abspath(a.lib))
-    r, k = chunks(a.rows, a.vocab, a.row_chunk, a.vocab_chunk)
+    fused = device.type == "cuda" and shim.lib.msft_cuda_kernels() == 1   # TorchOps.AutomaticChunkElements
+    r, k = chunks(a.rows, a.vocab, a.row_chunk, a.vocab_chunk, FUSED_CHUNK_ELEMENTS if fused else DEFAULT_CHUNK_ELEMENTS)
     hidden, weight, targets, tw = inputs(a.rows, a.hidden, a.vocab, dtype, device)
 
     pn, loss_n, gh_n, gw_n = naive(hidden, weight, targets, tw, device)
@@ -193,14 +196,14 @@ def main():
     grads = (hidden.numel() + weight.numel()) * hidden.element_size()
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"torch {torch.__version__} on {where}; N={a.rows} C={a.hidden} V={a.vocab} {a.dtype}; chunks: {r} rows "
-          f"forward, {k} vocabulary columns backward; {'CUDA allocator peak' if device.type == 'cuda' else 'peak RSS'}"
+          f"forward, {k} vocabulary columns backward; fused kernel {fused}; {'CUDA allocator peak' if device.type == 'cuda' else 'peak RSS'}"
           f" above the inputs")
     print(f"  {'':10} {'extra MiB':>10} {'beyond grads':>13} {'seconds':>8} {'loss':>14}")
     for name, p, loss in (("naive", pn, loss_n), ("chunked", pc, loss_c)):
         print(f"  {name:10} {p.peak / mib:10.1f} {(p.peak - grads) / mib:13.1f} {p.seconds:8.3f} {loss:14.8f}")
     result = {
         "device": where, "torch": torch.__version__, "rows": a.rows, "hidden": a.hidden, "vocab": a.vocab,
-        "dtype": a.dtype, "row_chunk": r, "vocab_chunk": k,
+        "dtype": a.dtype, "row_chunk": r, "vocab_chunk": k, "fused_kernel": fused,
         "naive_extra_mib": pn.peak / mib, "chunked_extra_mib": pc.peak / mib, "grads_mib": grads / mib,
         "naive_seconds": pn.seconds, "chunked_seconds": pc.seconds,
         "loss_abs_diff": abs(loss_n - loss_c),

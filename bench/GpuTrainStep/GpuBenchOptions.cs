@@ -44,6 +44,10 @@ internal sealed record GpuBenchOptions
     /// <summary>Recompute blocks in backward.</summary>
     public bool Checkpointing { get; init; }
 
+    /// <summary>Rows per chunk of the LM head + cross-entropy (WeightedSftLossOptions.HeadChunkRows): null = automatic,
+    /// 0 = the whole logits at once.</summary>
+    public int? HeadChunkRows { get; init; }
+
     /// <summary>Label of this variant in the results.</summary>
     public string Label { get; init; } = "ours";
 
@@ -51,7 +55,7 @@ internal sealed record GpuBenchOptions
     public string? Json { get; init; }
 
     /// <summary>Parses --model gpt2-124m|gpt2-355m, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16,
-    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --label, --json FILE.</summary>
+    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE.</summary>
     public static GpuBenchOptions Parse(string[] args)
     {
         var o = new GpuBenchOptions();
@@ -92,6 +96,7 @@ internal sealed record GpuBenchOptions
                     },
                 },
                 "--checkpointing" => o with { Checkpointing = true },
+                "--head-chunk-rows" => o with { HeadChunkRows = Int() },
                 "--label" => o with { Label = Next() },
                 "--json" => o with { Json = Next() },
                 var other => throw new ArgumentException($"unknown argument {other}"),

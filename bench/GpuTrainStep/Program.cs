@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using MaskedSft.Bench.GpuTrainStep;
 using MaskedSft.MLNet.Data;
+using MaskedSft.MLNet.Losses;
 using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
@@ -26,7 +27,7 @@ var options = new TrainerOptions
     MaxSteps = o.Warmup + o.Steps, LearningRate = 6e-4, MinLearningRate = 6e-4, WarmupSteps = 0, Beta1 = 0.9, Beta2 = 0.95,
     WeightDecay = 0.1, GradientClip = 1.0, HardExamples = null, Precision = o.Precision, AllowTF32 = true, OptimizerImplementation = o.AdamW,
 };
-using var engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), new SftObjective(model), options, options.MaxSteps);
+using var engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), new SftObjective(model, new WeightedSftLossOptions { HeadChunkRows = o.HeadChunkRows }), options, options.MaxSteps);
 
 // One batch of random tokens, every target supervised (the PyTorch reference's full cross-entropy does the same work).
 var batch = new EpisodeBatch(o.Batch, o.Sequence, hasLossMask: true, hasAdvantages: false);
@@ -60,7 +61,8 @@ var result = new Dictionary<string, object>
     ["seq"] = o.Sequence, ["vocab"] = o.Vocab, ["params"] = parameters, ["steps"] = o.Steps, ["seconds"] = seconds,
     ["tokens_per_s"] = tokensPerSecond, ["peak_bytes"] = memory.PeakAllocated, ["reserved_bytes"] = memory.Reserved,
     ["precision"] = engine.Precision.ToString(), ["adamw"] = engine.Optimizer.LastImplementation?.ToString() ?? "?",
-    ["checkpointing"] = o.Checkpointing, ["host_reads_per_step"] = readsPerStep, ["final_loss"] = last!.Loss,
+    ["checkpointing"] = o.Checkpointing, ["head_chunk_rows"] = o.HeadChunkRows?.ToString(CultureInfo.InvariantCulture) ?? "auto",
+    ["fused_ce_kernel"] = TorchOps.HasFusedCrossEntropyKernel, ["host_reads_per_step"] = readsPerStep, ["final_loss"] = last!.Loss,
 };
 var json = JsonSerializer.Serialize(result);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

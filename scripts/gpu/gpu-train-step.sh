@@ -19,20 +19,26 @@ mkdir -p /tmp/bench && tar xJf "$carry/bench.tar.xz" -C /tmp/bench
 TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 native=${NATIVE_SRC:-$carry/Native}
-if ! { cmake -S "$native" -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/nb -j"$(nproc)"; } > "$out/native-build.log" 2>&1; then
+if [ -n "${MASKEDSFT_NATIVE_LIB:-}" ] && [ -f "$MASKEDSFT_NATIVE_LIB" ]; then
+  echo "native: reusing $MASKEDSFT_NATIVE_LIB"   # built by the caller (scripts/gpu/run-all.sh)
+elif ! { cmake -S "$native" -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/nb -j"$(nproc)"; } > "$out/native-build.log" 2>&1; then
   grep -E "error|Error" "$out/native-build.log" | head -30; echo "native build failed"; exit 1
+else
+  export MASKEDSFT_NATIVE_LIB=/tmp/nb/libMaskedSftNative.so
 fi
-export MASKEDSFT_NATIVE_LIB=/tmp/nb/libMaskedSftNative.so LD_LIBRARY_PATH="/tmp/nb:$TL:${LD_LIBRARY_PATH:-}"
+export LD_LIBRARY_PATH="$(dirname "$MASKEDSFT_NATIVE_LIB"):$TL:${LD_LIBRARY_PATH:-}"
 bench=(dotnet /tmp/bench/GpuTrainStep.dll)
 ref=/tmp/bench/reference.py
 echo "== CUDA checks"; "${bench[@]}" --check 2>&1 | tee "$out/checks.log"
 results="$out/results.jsonl"; : > "$results"
-for spec in "gpt2-124m 16" "gpt2-355m 8"; do
+IFS=, read -ra specs <<< "${MODELS:-gpt2-124m 16,gpt2-355m 8}"   # "model batch" pairs, comma-separated
+for spec in "${specs[@]}"; do
   set -- $spec
   echo "== $1 B$2 T1024"
   for side in $sides; do
     case $side in
       ours) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours 2>&1 | tail -3 ;;
+      ours-unchunked) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-unchunked --head-chunk-rows 0 2>&1 | tail -3 ;;
       ours-checkpointing) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-checkpointing --checkpointing 2>&1 | tail -3 ;;
       ours-bf16) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-bf16 --precision bf16 2>&1 | tail -3 ;;
       pytorch-eager) python3 "$ref" --model "$1" --batch "$2" --steps "$steps" --json "$results" --mode eager 2>&1 | tail -3 ;;

@@ -5,11 +5,12 @@
 #   2. the GPU test category (CUDA tensors, trainer on CUDA, pretrained parity, NCCL world of one);
 #   3. TensorBoard read-back of the carried sample runs (scripts/gpu/tensorboard_check.py, tensorboard's own reader);
 #   4. the chunked LM-head + CE memory bench (scripts/gpu/chunked-ce-bench.sh);
-#   5. issue 12's pretrained bench (scripts/gpu/bench-pretrained.sh: Qwen2.5-0.5B / Llama-3.2-1B shapes vs transformers+peft).
+#   5. issue 12's pretrained bench (scripts/gpu/bench-pretrained.sh: Qwen2.5-0.5B / Llama-3.2-1B shapes vs transformers+peft);
+#   6. issue 13's training-step bench (speed: scripts/gpu/gpu-train-step.sh; SIDES, MODELS, STEPS pick what runs).
 # Here first:  bash scripts/gpu/prepare-carry.sh && bash scripts/gpu/bench-pretrained.sh prepare
 #              && bash scripts/gpu/tensorboard-sample.sh
 # Then the device tool: carry [".device-carry"], command `bash scripts/gpu/run-all.sh` (PARTS="tests tensorboard ce
-# pretrained" picks parts). $OUT gets summary.txt and logs.tar.gz (the device returns at most 8 files).
+# pretrained speed" picks parts; TEST_FILTER narrows the tests). $OUT gets summary.txt and logs.tar.gz (the device returns at most 8 files).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -17,7 +18,7 @@ out=${OUT:-$repo/artifacts/gpu}
 mkdir -p "$out"
 logs=/tmp/run-all-logs; rm -rf "$logs"; mkdir -p "$logs"
 carry="$repo/.device-carry"
-parts=${PARTS:-tests tensorboard ce pretrained}
+parts=${PARTS:-tests tensorboard ce pretrained speed}
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 summary="$out/summary.txt"; : > "$summary"
 say() { echo "$*" | tee -a "$summary"; }
@@ -51,11 +52,14 @@ part() {  # name, seconds, command...
   say "== $name: exit $rc after $(( $(date +%s) - t0 )) s (limit $limit s)"
   tail -n "${TAIL:-25}" "$logs/$name.log" | tee -a "$summary"
 }
-mkdir -p "$logs/tests" "$logs/tensorboard" "$logs/ce" "$logs/pretrained"
+mkdir -p "$logs/tests" "$logs/tensorboard" "$logs/ce" "$logs/pretrained" "$logs/speed"
 
-part tests 150 dotnet "$carry/tests/MaskedSft.MLNet.Tests.dll" --output detailed --no-ansi --no-progress --filter "TestCategory=GPU"
+part tests "${TESTS_LIMIT:-150}" dotnet "$carry/tests/MaskedSft.MLNet.Tests.dll" --output detailed --no-ansi --no-progress --filter "${TEST_FILTER:-TestCategory=GPU}"
 grep -E "^\s*failed " "$logs/tests.log" | head -n 20 | tee -a "$summary"
 part tensorboard 60 python3 scripts/gpu/tensorboard_check.py "$carry/tensorboard-runs/main" "$carry/tensorboard-runs/mock:images"
 part ce 100 bash scripts/gpu/chunked-ce-bench.sh
 part pretrained 230 bash scripts/gpu/bench-pretrained.sh
+# bench/GpuTrainStep (prepared into .device-carry by: CARRY_DIR=.device-carry bash scripts/gpu/prepare-gpu-train-step.sh)
+part speed "${SPEED_LIMIT:-300}" env CARRY="$carry" STEPS="${STEPS:-10}" SIDES="${SIDES:-ours ours-unchunked pytorch-compiled}" \
+  MODELS="${MODELS:-gpt2-124m 16}" bash scripts/gpu/gpu-train-step.sh
 say "total: $(( $(date +%s) - start )) s"

@@ -189,6 +189,38 @@ public sealed partial class WeightedSftLoss
         return loss.MoveToOuterScope();
     }
 
+    /// <summary>The per-position factors of an aggregation: <see cref="Aggregate"/> of any weighted per-token losses
+    /// equals the sum of those losses times these factors (the chunked head's coefficients, which must be known before the
+    /// losses are).</summary>
+    /// <param name="effectiveMask">(B, T) 1 where trained (float32 or float64).</param>
+    /// <param name="mode">The aggregation.</param>
+    /// <param name="normalizer">Global denominators, or null to count them from <paramref name="effectiveMask"/>.</param>
+    /// <param name="normLength">L of seq-mean-token-sum-norm, or null for T (overridden by the normalizer's).</param>
+    /// <returns>(B, T) factors, 0 where not trained.</returns>
+    private static Tensor AggregationWeights(Tensor effectiveMask, LossAggregation mode, LossNormalizer? normalizer, int? normLength)
+    {
+        using var scope = new DisposeScope();
+        var dtype = effectiveMask.DType;
+        var device = effectiveMask.Device;
+        var seqTokens = effectiveMask.Sum(1, keepDim: true);                                 // (B, 1)
+        Tensor Tokens() => normalizer is { } n
+            ? TorchOps.Scalar(Math.Max(n.SupervisedTokens, 1), dtype, device)
+            : effectiveMask.Sum().ClampMin(1.0);
+        Tensor Sequences() => normalizer is { } n
+            ? TorchOps.Scalar(Math.Max(n.SupervisedSequences, 1), dtype, device)
+            : seqTokens.Gt(0L).Sum(0, dtype: dtype).ClampMin(1.0);
+        var factors = mode switch
+        {
+            LossAggregation.TokenMean => effectiveMask.Div(Tokens()),
+            LossAggregation.SequenceMeanTokenMean => effectiveMask.Div(seqTokens.ClampMin(1.0)).Div(Sequences()),
+            LossAggregation.SequenceMeanTokenSum => effectiveMask.Div(Sequences()),
+            LossAggregation.SequenceMeanTokenSumNorm =>
+                effectiveMask.Div((double)(normalizer?.NormLength ?? normLength ?? (int)effectiveMask.Size(1))).Div(Sequences()),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown loss aggregation."),
+        };
+        return factors.MoveToOuterScope();
+    }
+
     private WeightedSftLossResult ComputeAlignedCore(Tensor logits, Tensor targets, Tensor mask, Tensor? advantages, LossNormalizer? normalizer)
     {
         var shape = targets.Shape;                                          // (B, T)

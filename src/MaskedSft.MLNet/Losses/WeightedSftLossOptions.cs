@@ -28,10 +28,13 @@ public sealed record WeightedSftLossOptions
     public int? NormLength { get; init; }
 
     /// <summary>How <see cref="WeightedSftLoss.ComputeFromHidden"/> projects the supervised rows onto the vocabulary:
-    /// null (default) = automatically, in chunks (<c>TorchOps.LinearCrossEntropy</c>, about 2^25 logits at a time) when the
-    /// supervised rows' logits would not fit in one chunk, else whole; 0 = always whole (the (N, V) logits are made and
-    /// kept for backward); n &gt; 0 = always in chunks of n rows. Chunking gives the same losses and gradients (float32
-    /// statistics) with memory independent of N; it recomputes the logits in backward.</summary>
+    /// null (default) = automatically: on CUDA where the native library has its fused kernel
+    /// (<c>TorchOps.HasFusedCrossEntropyKernel</c>) always in chunks of about 2^28 logits (faster than the whole logits
+    /// and far smaller); elsewhere in chunks of about 2^25 logits when the supervised rows' logits would not fit in one
+    /// chunk, else whole; 0 = always whole (the (N, V) logits are made and kept for backward); n &gt; 0 = always in chunks
+    /// of n rows. Chunking gives the same losses and gradients (float32 statistics) with memory independent of N; with a
+    /// scalar <see cref="Reduction"/> its forward computes the head's gradients too (the per-token losses are then
+    /// detached), with <see cref="LossReduction.None"/> its backward recomputes the logits.</summary>
     public int? HeadChunkRows { get; init; }
 
     /// <summary>Checks the values.</summary>

@@ -8,4 +8,7 @@ internal static unsafe partial class NativeMethods
 {
     [LibraryImport(LibraryName)]
     internal static partial int msft_linear_cross_entropy(IntPtr hidden, IntPtr weight, IntPtr targets, IntPtr token_weights, long ignore_index, int reduction, long row_chunk, long vocab_chunk, double scale, IntPtr* loss, IntPtr* nll, IntPtr* predictions);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int msft_cuda_kernels();
 }

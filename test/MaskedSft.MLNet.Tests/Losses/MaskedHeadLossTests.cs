@@ -76,20 +76,25 @@ public sealed class MaskedHeadLossTests
         y = TorchOps.Where(TorchOps.Rand([3, 11], Generator.Create(33)).Lt(0.15), TorchOps.FullLike(y, -100), y);
         var mask = TorchOps.Rand([3, 11], Generator.Create(34)).Lt(0.7).To(ScalarType.Float32);
         var adv = TorchOps.Randn([3, 11], Generator.Create(35));
-        foreach (var reduction in new[] { LossReduction.Mean, LossReduction.Sum, LossReduction.None })
+        // Every aggregation, with and without global denominators: the scalar reductions take the chunked head's
+        // coefficient path (gradients computed in its forward), None the per-row backward.
+        var cases = new[] { LossReduction.Mean, LossReduction.Sum, LossReduction.None }
+            .SelectMany(r => Enum.GetValues<LossAggregation>().Select(a => (r, a)))
+            .SelectMany(c => new LossNormalizer?[] { null, new LossNormalizer(40, 5, 7) }.Select(n => (c.r, c.a, n)));
+        foreach (var (reduction, agg, normalizer) in cases)
         {
-            foreach (var agg in new[] { LossAggregation.TokenMean, LossAggregation.SequenceMeanTokenMean })
             {
                 var options = new WeightedSftLossOptions { Reduction = reduction, Aggregation = agg, AdvantageNormalization = AdvantageNormalization.Batch, Temperature = 0.8 };
                 using var whole = new TinyGpt(Small, seed: 21);
                 using var chunked = new TinyGpt(Small, seed: 21);
-                using var a = ModelLoss.Output(whole, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 0 }));
-                using var b = ModelLoss.Output(chunked, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 4 }));
-                var what = $"{reduction} {agg.ToName()}";
+                using var a = ModelLoss.Output(whole, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 0 }), normalizer);
+                using var b = ModelLoss.Output(chunked, x, y, mask, adv, new WeightedSftLoss(options with { HeadChunkRows = 4 }), normalizer);
+                var what = $"{reduction} {agg.ToName()} {normalizer}";
                 Assert.IsNotNull(a.SelectedLogits, what + ": whole logits are kept");
                 Assert.IsNull(b.SelectedLogits, what + ": chunked logits never exist whole");
                 LossAssert.Close(a.Loss.To(ScalarType.Float64).Reshape(-1).ToArray<double>(), b.Loss.Reshape(-1).ToArray<float>(), 1e-5, what + " loss");
                 LossAssert.Close(a.TokenNll.To(ScalarType.Float64).Reshape(-1).ToArray<double>(), b.TokenNll.Reshape(-1).ToArray<float>(), 1e-5, what + " token nll");
+                LossAssert.Close(a.TokenLoss.To(ScalarType.Float64).Reshape(-1).ToArray<double>(), b.TokenLoss.Reshape(-1).ToArray<float>(), 1e-5, what + " token losses");
                 CollectionAssert.AreEqual(a.Predictions.ToArray<long>(), b.Predictions.ToArray<long>(), what + " argmax");
                 var upstream = reduction == LossReduction.None ? TorchOps.Randn([3, 11], Generator.Create(36)) : null;
                 a.Loss.Backward(upstream);

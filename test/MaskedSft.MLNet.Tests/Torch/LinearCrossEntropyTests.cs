@@ -89,6 +89,64 @@ public sealed class LinearCrossEntropyTests
     }
 
     [TestMethod]
+    public void BFloat16_ScalarReductions_GradientsComputedAhead_CloseToFloat32HeadOnTheSameRoundedInputs()
+    {
+        const long n = 29, c = 32, v = 97;
+        foreach (var reduction in new[] { Reduction.Sum, Reduction.Mean })
+        {
+            using var scope = new DisposeScope();
+            var inputs = Inputs(n, c, v, seed: 6, weighted: true);
+            var bf = inputs with { Hidden = inputs.Hidden.To(ScalarType.BFloat16), Weight = inputs.Weight.To(ScalarType.BFloat16) };
+            var rounded = inputs with { Hidden = bf.Hidden.To(ScalarType.Float32), Weight = bf.Weight.To(ScalarType.Float32) };
+            var expected = Naive(rounded, reduction, null);
+            var hidden = bf.Hidden.Detach().WithRequiresGrad();
+            var weight = bf.Weight.Detach().WithRequiresGrad();
+            var result = TorchOps.LinearCrossEntropy(hidden, weight, bf.Targets, bf.TokenWeights, reduction, Ignore, 1.0, rowChunk: 7);
+            result.Loss.Backward();
+            Assert.AreEqual(ScalarType.BFloat16, hidden.Grad!.DType, $"{reduction}: the gradients keep the inputs' dtype");
+            Assert.AreEqual(ScalarType.BFloat16, weight.Grad!.DType);
+            // Five row chunks: the bf16 weight gradient is summed in bf16 (one rounding per chunk).
+            Close(expected.Loss, Doubles(result.Loss), 3e-2, $"{reduction} loss");
+            Close(expected.GradHidden, Doubles(hidden.Grad!), 3e-2, $"{reduction} d/dhidden");
+            Close(expected.GradWeight, Doubles(weight.Grad!), 3e-2, $"{reduction} d/dweight");
+        }
+    }
+
+    [TestMethod]
+    public void UnderAutocast_ProductsRunInTheAutocastDtype_AsTheNaiveHeadsDo()
+    {
+        const long n = 23, c = 16, v = 41;
+        foreach (var reduction in new[] { Reduction.None, Reduction.Mean })
+        {
+            using var scope = new DisposeScope();
+            var inputs = Inputs(n, c, v, seed: 12, weighted: false);
+            var upstream = reduction == Reduction.None ? TorchOps.Randn([n], Generator.Create(13)) : null;
+            var plain = Chunked(inputs, reduction, upstream, 5, 9);
+            // Forward under autocast, backward outside it (as the training engine does).
+            var (naiveHidden, naiveWeight) = (inputs.Hidden.Detach().WithRequiresGrad(), inputs.Weight.Detach().WithRequiresGrad());
+            var (hidden, weight) = (inputs.Hidden.Detach().WithRequiresGrad(), inputs.Weight.Detach().WithRequiresGrad());
+            Tensor naiveLoss;
+            LinearCrossEntropyResult chunked;
+            using (new AutocastScope(Device.Cpu, ScalarType.BFloat16))
+            {
+                var logits = TorchOps.Linear(naiveHidden, naiveWeight);                           // (N, V) bf16
+                naiveLoss = TorchOps.CrossEntropy(logits.To(ScalarType.Float32), inputs.Targets, reduction, Ignore);
+                chunked = TorchOps.LinearCrossEntropy(hidden, weight, inputs.Targets, null, reduction, Ignore, 1.0, 5, 9);
+            }
+
+            naiveLoss.Backward(upstream);
+            chunked.Loss.Backward(upstream);
+            var what = reduction.ToString();
+            Assert.AreEqual(ScalarType.Float32, hidden.Grad!.DType, what + ": float32 inputs get float32 gradients");
+            // bf16 products: the float32 head's loss is not reproduced, the naive autocast head's is (to bf16 rounding).
+            Assert.IsTrue(plain.Loss.Zip(Doubles(chunked.Loss)).Any(p => Math.Abs(p.First - p.Second) > 1e-6), what + ": the products ran in bf16");
+            Close(Doubles(naiveLoss), Doubles(chunked.Loss), 2e-2, what + " loss");
+            Close(Doubles(naiveHidden.Grad!), Doubles(hidden.Grad!), 3e-2, what + " d/dhidden");
+            Close(Doubles(naiveWeight.Grad!), Doubles(weight.Grad!), 3e-2, what + " d/dweight");
+        }
+    }
+
+    [TestMethod]
     public void NoRows_ZeroLossAndZeroGradients()
     {
         using var scope = new DisposeScope();
@@ -159,6 +217,8 @@ public sealed class LinearCrossEntropyTests
         Assert.AreEqual((220L, 2041L), TorchOps.LinearCrossEntropyChunks(16384, 151936, 0, 0), "GPU bench shape");
         Assert.AreEqual((516_222L, 65L), TorchOps.LinearCrossEntropyChunks(100, 65, 0, 0), "a small vocabulary: one chunk each way");
         Assert.AreEqual((5L, 8L), TorchOps.LinearCrossEntropyChunks(37, 53, 5, 0), "explicit rows: as many logits per column chunk");
+        Assert.AreEqual((5336L, 16384L), TorchOps.LinearCrossEntropyChunks(16384, 50304, 0, 0, TorchOps.FusedLinearCrossEntropyChunkElements), "fused kernel: 2^28 logits per chunk");
+        Assert.AreEqual(TorchOps.DefaultLinearCrossEntropyChunkElements, TorchOps.AutomaticChunkElements(Device.Cpu), "the CPU has no fused kernel");
     }
 
     private static string FixturePath => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Losses", "linear_cross_entropy.json");
