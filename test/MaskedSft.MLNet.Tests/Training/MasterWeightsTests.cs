@@ -2,6 +2,10 @@
 // accumulation is float32, checkpoints hold the masters and resume exactly, and `train --precision bf16-masters` works.
 using MaskedSft.MLNet.Data;
 using MaskedSft.MLNet.Models;
+using MaskedSft.MLNet.Models.Lora;
+using MaskedSft.MLNet.Models.Pretrained;
+using MaskedSft.MLNet.Tests.Data;
+using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Safetensors;
@@ -216,6 +220,70 @@ public sealed class MasterWeightsTests : TrainingTestClass<MasterWeightsTests>
         using var scope = new DisposeScope();
         foreach (var ((name, p), (_, q)) in model.NamedParameters().Zip(fresh.NamedParameters()))
             CollectionAssert.AreEqual(p.To(ScalarType.Float32).ToArray<float>(), q.To(ScalarType.Float32).ToArray<float>(), $"{name}: the same bfloat16 weights");
+    }
+
+    [TestMethod]
+    [DataRow(true, DisplayName = "LoRA with dropout: bfloat16 base, float32 adapter masters")]
+    [DataRow(false, DisplayName = "full fine-tuning")]
+    public void LoadCheckpoint_MastersOnQwen2_FreshObjectsContinueBitForBit(bool lora)
+    {
+        using var temp = new TempDirectory();
+        var folder = HfModelFixtures.Folder("qwen2");
+        using var dataset = EpisodeDataset.Open(FineTuneFixture.Prepare(temp, folder, count: 16));
+        ICausalLm Build()
+        {
+            var model = PretrainedCausalLm.Load(folder);   // float32: the masters keep the file's values
+            return lora
+                ? LoraCausalLm.Create(model, new LoraConfig { TargetModules = ModuleSelector.FromNames("q_proj", "v_proj", "down_proj"), Rank = 4, Alpha = 8, Dropout = 0.1 }, seed: 3)
+                : model;
+        }
+
+        var options = new TrainerOptions
+        {
+            MaxSteps = 4, BatchSize = 4, GradientAccumulationSteps = 2, BlockSize = 64, WarmupSteps = 1, LearningRate = 1e-3, LogInterval = 1, EvalInterval = 0,
+            CheckpointInterval = 0, HardExamples = null, TensorBoard = false, Seed = 5, Precision = TrainingPrecision.BFloat16Masters,
+        };
+        using var straightModel = Build();
+        Dictionary<string, float[]> straightMasters;
+        using (var straight = new Trainer(straightModel, dataset, options with { OutputDirectory = temp.Combine("straight") }))
+        {
+            Assert.AreEqual(ScalarType.BFloat16, straightModel.DType, "the (frozen, with LoRA) base is bfloat16");
+            Assert.IsTrue(straightModel.NamedParameters().All(p => p.Parameter.DType == ScalarType.BFloat16), "the trainable parameters are bfloat16");
+            straight.Run();
+            using (straight.UseMasterWeights()) straightMasters = TrainingFixture.Weights(straightModel);
+        }
+
+        string checkpoint;
+        var resumedDir = temp.Combine("resumed");
+        using (var firstModel = Build())
+        using (var first = new Trainer(firstModel, dataset, options with { OutputDirectory = resumedDir }))
+        {
+            first.Run(untilStep: 2);
+            checkpoint = first.SaveCheckpoint();
+        }
+
+        TorchOps.ManualSeed(424242);
+        using var resumedModel = Build();
+        using (var resumed = new Trainer(resumedModel, dataset, options with { OutputDirectory = resumedDir }))
+        {
+            Assert.AreEqual(2, resumed.LoadCheckpoint(checkpoint).Step);
+            resumed.Run();
+            using (resumed.UseMasterWeights())
+            {
+                foreach (var (name, values) in TrainingFixture.Weights(resumedModel)) CollectionAssert.AreEqual(straightMasters[name], values, $"master of {name}");
+            }
+        }
+
+        var expected = MetricsWriter.ReadAll(Path.Combine(temp.Combine("straight"), "metrics.jsonl"));
+        var actual = MetricsWriter.ReadAll(Path.Combine(resumedDir, "metrics.jsonl"));
+        Assert.AreEqual(4, expected.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.AreEqual(expected[i].Loss, actual[i].Loss, $"loss of step {expected[i].Step}");
+            Assert.AreEqual(expected[i].GradNorm, actual[i].GradNorm, $"grad norm of step {expected[i].Step}");
+        }
+
+        Assert.IsLessThan(expected[0].Loss, expected[^1].Loss, "the loss falls");
     }
 
     [TestMethod]
