@@ -5,6 +5,7 @@ using MaskedSft.MLNet.Models;
 using MaskedSft.MLNet.Models.Lora;
 using MaskedSft.MLNet.Models.Pretrained;
 using MaskedSft.MLNet.Tests.Data;
+using MaskedSft.MLNet.Tests.Distributed;
 using MaskedSft.MLNet.Tests.Models.Pretrained;
 using MaskedSft.MLNet.Training;
 using MaskedSft.Torch;
@@ -310,6 +311,60 @@ public sealed class MasterWeightsTests : TrainingTestClass<MasterWeightsTests>
         (exit, _, error) = CliRunner.Run("train", "--data", data, "--out", Fixture.NewDirectory("cli-bad-precision"), "--precision", "bf32");
         Assert.AreNotEqual(0, exit);
         StringAssert.Contains(error, "bf16-masters", "the error lists the precisions");
+    }
+
+    [TestMethod]
+    public void Launch_TwoRanksBf16Masters_TrackOneProcessOfEightAndResumeExactly()
+    {
+        // Data parallel: each rank widens its bfloat16 gradients into its masters' float32 gradients, which are all-reduced.
+        GlooBackend.Require();
+        var single = Fixture.NewDirectory("dp-masters-single");
+        var (exit, output, error) = CliRunner.Run([.. DataParallelArguments(single, batchSize: 8)]);
+        Assert.AreEqual(0, exit, error + output);
+        var launched = Fixture.NewDirectory("dp-masters");
+        (exit, output, error) = LaunchTwoRanks([.. DataParallelArguments(launched, batchSize: 4)]);
+        Assert.AreEqual(0, exit, error + output);
+        StringAssert.Contains(output, "[rank 1] done: step 6/6");
+
+        // Rows go to the ranks strided, so bfloat16 sums run in another order than one process's: agreement to bfloat16 noise.
+        var expected = MetricsWriter.ReadAll(Path.Combine(single, "metrics.jsonl"));
+        var actual = MetricsWriter.ReadAll(Path.Combine(launched, "metrics.jsonl"));
+        Assert.AreEqual(6, actual.Count);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.AreEqual(expected[i].SupervisedTokens, actual[i].SupervisedTokens, $"step {i + 1}");
+            Assert.AreEqual(expected[i].Loss, actual[i].Loss, 0.01 * expected[i].Loss, $"loss at step {i + 1}");
+            Assert.AreEqual(expected[i].GradNorm, actual[i].GradNorm, 0.02 * expected[i].GradNorm, $"gradient norm at step {i + 1}: the all-reduced masters' gradients (one rank's alone would be about half)");
+        }
+
+        var resumed = Fixture.NewDirectory("dp-masters-resumed");
+        (exit, output, error) = LaunchTwoRanks([.. DataParallelArguments(resumed, batchSize: 4), "--resume", Path.Combine(launched, "checkpoints", "step-00000003")]);
+        Assert.AreEqual(0, exit, error + output);
+        var after = MetricsWriter.ReadAll(Path.Combine(resumed, "metrics.jsonl"));
+        CollectionAssert.AreEqual(actual.Where(m => m.Step > 3).Select(m => m.Loss).ToArray(), after.Select(m => m.Loss).ToArray(), "bit-identical losses after the resume");
+        using var scope = new DisposeScope();
+        using var a = SafetensorsFile.Open(Path.Combine(launched, "model", TinyGpt.WeightsFileName));
+        using var b = SafetensorsFile.Open(Path.Combine(resumed, "model", TinyGpt.WeightsFileName));
+        foreach (var info in a.Tensors)
+        {
+            Assert.AreEqual(SafetensorsDType.F32, info.DType, info.Name);
+            CollectionAssert.AreEqual(a.ReadTensor(info.Name, Device.Cpu).ToArray<float>(), b.ReadTensor(info.Name, Device.Cpu).ToArray<float>(), $"{info.Name}: the same float32 masters");
+        }
+    }
+
+    private static IEnumerable<string> DataParallelArguments(string run, int batchSize) =>
+    [
+        "train", "--data", Path.Combine(Fixture.Root, "data"), "--preset", "tiny", "--steps", "6", "--out", run,
+        "--batch-size", batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup", "1", "--log-interval", "1",
+        "--checkpoint-interval", "3", "--eval-interval", "0", "--no-hard-examples", "--device", "cpu", "--threads", "1", "--precision", "bf16-masters",
+    ];
+
+    private static (int Exit, string Output, string Error) LaunchTwoRanks(string[] trainArguments)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "maskedsft.dll");
+        var run = Task.Run(() => CliRunner.Run(["launch", "--nproc-per-node", "2", "--", "dotnet", cli, .. trainArguments]));
+        Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(150)), "the 2-process launch did not end within 150 s");
+        return run.Result;
     }
 
     private static float[] Values(Tensor t)
