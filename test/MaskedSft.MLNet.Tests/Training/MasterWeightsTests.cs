@@ -7,7 +7,9 @@ using MaskedSft.MLNet.Models.Pretrained;
 using MaskedSft.MLNet.Tests.Data;
 using MaskedSft.MLNet.Tests.Distributed;
 using MaskedSft.MLNet.Tests.Models.Pretrained;
+using MaskedSft.MLNet.Tests.Training.Rl;
 using MaskedSft.MLNet.Training;
+using MaskedSft.MLNet.Training.Rl;
 using MaskedSft.Torch;
 using MaskedSft.Torch.Safetensors;
 
@@ -350,6 +352,22 @@ public sealed class MasterWeightsTests : TrainingTestClass<MasterWeightsTests>
             Assert.AreEqual(SafetensorsDType.F32, info.DType, info.Name);
             CollectionAssert.AreEqual(a.ReadTensor(info.Name, Device.Cpu).ToArray<float>(), b.ReadTensor(info.Name, Device.Cpu).ToArray<float>(), $"{info.Name}: the same float32 masters");
         }
+    }
+
+    [TestMethod]
+    public void OnPolicyGrpo_Masters_Bf16PolicyLearnsTheToyTask()
+    {
+        using var scope = new DisposeScope();
+        using var model = OnPolicyGrpoTests.ToyModel();
+        var options = OnPolicyGrpoTests.ToyOptions(30);
+        using var trainer = new OnPolicyGrpoTrainer(model, OnPolicyGrpoTests.ToyPrompts, OnPolicyGrpoTests.CountTarget,
+            options with { Training = options.Training with { Precision = TrainingPrecision.BFloat16Masters } });
+        Assert.AreEqual(ScalarType.BFloat16, model.DType, "the trainer cast the policy after the engine took its masters");
+        var steps = trainer.Run();
+        var first = steps.Take(5).Average(s => s.Batch.RewardMean);
+        var last = steps.TakeLast(5).Average(s => s.Batch.RewardMean);
+        Assert.IsTrue(steps.All(s => double.IsFinite(s.Metrics.Loss)));
+        Assert.IsTrue(last > first + 0.25, $"reward should rise measurably: {first:F3} -> {last:F3}");
     }
 
     private static IEnumerable<string> DataParallelArguments(string run, int batchSize) =>
