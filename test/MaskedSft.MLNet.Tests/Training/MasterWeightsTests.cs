@@ -84,6 +84,22 @@ public sealed class MasterWeightsTests : TrainingTestClass<MasterWeightsTests>
     }
 
     [TestMethod]
+    public void RunStep_MastersWithFrozenFloat32Parameters_FailsWithTheCastHint()
+    {
+        // Only the blocks are trainable: the engine casts them, the float32 embeddings stay as the caller left them.
+        using var model = new TinyGpt(Tiny, seed: 1);
+        var blocks = model.NamedParameters().Where(p => p.Name.StartsWith("transformer.h.", StringComparison.Ordinal)).ToList();
+        using var engine = new TrainingEngine<EpisodeBatch>(blocks, new SftObjective(model), Constant with { Precision = TrainingPrecision.BFloat16Masters }, 6);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => engine.RunStep([Batch(Rows(2, seed: 1), 0, 2)]));
+        StringAssert.Contains(e.Message, "BFloat16Masters");
+        StringAssert.Contains(e.Message, "model.To(model.Device, ScalarType.BFloat16)");
+        Assert.IsInstanceOfType<TorchException>(e.InnerException);
+
+        model.To(model.Device, ScalarType.BFloat16); // what Trainer does after creating its engine
+        Assert.IsTrue(double.IsFinite(engine.RunStep([Batch(Rows(2, seed: 1), 0, 2)]).Loss));
+    }
+
+    [TestMethod]
     public void RunStep_UpdateBelowBf16Resolution_PureBf16RoundsItAwayMastersKeepIt()
     {
         // Adam moves each coordinate by about lr = 1e-4 per step; bfloat16 values next to 1.0 are 2^-8 apart, so pure bfloat16
