@@ -198,7 +198,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         return TorchOps.Stack([output.Loss.Detach().To(ScalarType.Float64), output.CorrectTargets.To(device, ScalarType.Float64), maxRow], 0); // (3)
     }
 
-    /// <summary>Runs every trainable parameter on its float32 master weight until the returned scope is disposed, for
+    /// <summary>Points every trainable parameter at its float32 master weight until the returned scope is disposed, for
     /// code that reads or writes the weights between steps, such as checkpoints:
     /// <c>using (engine.UseMasterWeights()) model.Save(folder);</c> writes the float32 masters (the full-precision weights a
     /// resume continues from exactly), and <c>using (engine.UseMasterWeights()) model.LoadSavedWeights(folder);</c> loads

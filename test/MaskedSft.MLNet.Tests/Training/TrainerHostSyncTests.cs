@@ -14,6 +14,7 @@ public sealed class TrainerHostSyncTests : TrainingTestClass<TrainerHostSyncTest
     [DataRow(1, AdamWImplementation.Fused, TrainingPrecision.Auto)]
     [DataRow(3, AdamWImplementation.PerTensor, TrainingPrecision.Auto)]
     [DataRow(2, AdamWImplementation.Fused, TrainingPrecision.BFloat16Masters)]   // float32 masters: accumulation, clipping, norms, rounding add no read
+    [DataRow(1, AdamWImplementation.PerTensor, TrainingPrecision.BFloat16Masters)]
     public void Run_EveryStep_ReadsTheHostAtMostOnce(int accumulation, AdamWImplementation adamw, TrainingPrecision precision)
     {
         using var model = new TinyGpt(Fixture.Config(), seed: 8);
