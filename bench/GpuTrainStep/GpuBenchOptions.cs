@@ -54,7 +54,7 @@ internal sealed record GpuBenchOptions
     /// <summary>Where the JSON result line is appended (null: stdout only).</summary>
     public string? Json { get; init; }
 
-    /// <summary>Parses --model gpt2-124m|gpt2-355m, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16,
+    /// <summary>Parses --model gpt2-124m|gpt2-355m, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16|bf16-masters,
     /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE.</summary>
     public static GpuBenchOptions Parse(string[] args)
     {
@@ -82,6 +82,7 @@ internal sealed record GpuBenchOptions
                         "fp32" => TrainingPrecision.Float32,
                         "bf16-autocast" => TrainingPrecision.BFloat16Autocast,
                         "bf16" => TrainingPrecision.BFloat16,
+                        "bf16-masters" => TrainingPrecision.BFloat16Masters,
                         var other => throw new ArgumentException($"--precision {other}"),
                     },
                 },

@@ -28,6 +28,7 @@ var options = new TrainerOptions
     WeightDecay = 0.1, GradientClip = 1.0, HardExamples = null, Precision = o.Precision, AllowTF32 = true, OptimizerImplementation = o.AdamW,
 };
 using var engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), new SftObjective(model, new WeightedSftLossOptions { HeadChunkRows = o.HeadChunkRows }), options, options.MaxSteps);
+if (engine.Precision == TrainingPrecision.BFloat16Masters) model.To(gpu, ScalarType.BFloat16); // the engine took its float32 masters (it cast the trainable parameters itself)
 
 // One batch of random tokens, every target supervised (the PyTorch reference's full cross-entropy does the same work).
 var batch = new EpisodeBatch(o.Batch, o.Sequence, hasLossMask: true, hasAdvantages: false);

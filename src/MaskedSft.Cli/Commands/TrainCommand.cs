@@ -55,7 +55,7 @@ internal static class TrainCommand
         {
             if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--block-size must be a positive number of positions.");
         });
-        var precision = new Option<string>("--precision") { Description = "auto (bf16-autocast on CUDA, fp32 on the CPU), fp32, bf16-autocast (bfloat16 math, float32 master weights and AdamW state) or bf16 (pure bfloat16 weights).", DefaultValueFactory = _ => "auto" };
+        var precision = new Option<string>("--precision") { Description = "auto (bf16-autocast on CUDA, fp32 on the CPU), fp32, bf16-autocast (bfloat16 matrix products under autocast, float32 weights and AdamW state), bf16-masters (alias masters: a bfloat16 model and bfloat16 compute, float32 master weights, gradient accumulation and AdamW state; checkpoints and model/ hold the masters) or bf16 (pure bfloat16 weights and AdamW state).", DefaultValueFactory = _ => "auto" };
         var noTf32 = new Option<bool>("--no-tf32") { Description = "Keep float32 matrix products on CUDA in full float32 (TF32 tensor cores are on by default)." };
         var adamw = new Option<string>("--adamw") { Description = "AdamW kernels: fused (PyTorch's fused CUDA kernel on libtorch 2.1+, multi-tensor elsewhere), multi-tensor or per-tensor (libtorch's loop); the same update either way.", DefaultValueFactory = _ => "fused" };
         var tokenizer = new Option<FileSystemInfo?>("--tokenizer") { Description = "Tokenizer file or folder to show hard examples as text (default: the one recorded in the dataset, when present; else token ids)." };
@@ -182,7 +182,8 @@ internal static class TrainCommand
         "fp32" or "float32" => TrainingPrecision.Float32,
         "bf16-autocast" or "autocast" => TrainingPrecision.BFloat16Autocast,
         "bf16" or "bfloat16" => TrainingPrecision.BFloat16,
-        _ => throw new FormatException($"--precision '{name}' is not auto, fp32, bf16-autocast or bf16."),
+        "bf16-masters" or "masters" => TrainingPrecision.BFloat16Masters,
+        _ => throw new FormatException($"--precision '{name}' is not auto, fp32, bf16-autocast, bf16-masters or bf16."),
     };
 
     /// <summary>Parses --adamw.</summary>

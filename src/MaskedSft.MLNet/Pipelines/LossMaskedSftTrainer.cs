@@ -18,7 +18,8 @@ namespace MaskedSft.MLNet.Pipelines;
 /// as an episode dataset (or uses a <see cref="EpisodeDataView"/>'s directory as it is), builds the model (the
 /// <see cref="Options.Preset"/>, vocabulary and block fitted to the data; or the checkpoint's model with
 /// <see cref="Options.ResumeFrom"/>) and runs the training engine (<see cref="Trainer"/>: metrics, hard examples,
-/// checkpoints, progress, cancellation). It returns a <see cref="CausalLmTransformer"/>.
+/// checkpoints, progress, cancellation). It returns a <see cref="CausalLmTransformer"/> (its model float32 holding the master
+/// weights after <see cref="TrainingPrecision.BFloat16Masters"/> training, bfloat16 after pure <see cref="TrainingPrecision.BFloat16"/>).
 /// Made by <c>mlContext.MaskedSft().Trainers.LossMaskedSft(...)</c>.
 /// </summary>
 public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
@@ -88,7 +89,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
             var model = new TinyGpt(config, o.Seed, o.Device ?? Device.Auto) { GradientCheckpointing = o.GradientCheckpointing };
             try
             {
-                if (o.Precision == TrainingPrecision.BFloat16) model.To(model.Device, ScalarType.BFloat16); // pure bfloat16
+                if (o.Precision == TrainingPrecision.BFloat16) model.To(model.Device, ScalarType.BFloat16); // pure bfloat16 (BFloat16Masters: the Trainer casts once its engine copied the float32 masters)
                 o.Log?.WriteLine($"model: {config.Layers} layers x {config.EmbeddingSize}, {config.Heads} heads, block {config.BlockSize}, vocabulary {config.VocabSize}, {model.ParameterCount:N0} parameters, {model.Device}");
                 TrainingResult result;
                 using (var trainer = new Trainer(model, dataset, o with { HardExampleDecoder = HardExampleDecoder(dataset) }, o.Log))
@@ -99,6 +100,7 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
                     }
 
                     result = trainer.Run(cancellationToken);
+                    if (trainer.Precision == TrainingPrecision.BFloat16Masters) KeepMasterWeights(trainer, model);
                 }
 
                 model.Train(false);
@@ -159,6 +161,19 @@ public sealed class LossMaskedSftTrainer : IEstimator<CausalLmTransformer>
             BlockSize = o.BlockSize ?? Math.Min(baseConfig.BlockSize, Math.Max(16, (longest - 1 + 15) / 16 * 16)),
             Dropout = o.Dropout,
         };
+    }
+
+    /// <summary>Makes the trained model float32 holding the master weights (<see cref="TrainingPrecision.BFloat16Masters"/>),
+    /// so the fitted transformer scores and saves full-precision weights, as the run's checkpoints hold.</summary>
+    private static void KeepMasterWeights(Trainer trainer, TinyGpt model)
+    {
+        using var scope = new DisposeScope();
+        using var noGrad = new NoGradScope();
+        Dictionary<string, Tensor> masters;
+        using (trainer.UseMasterWeights())
+            masters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.To(p.Parameter.Device, ScalarType.Float32, copy: true), StringComparer.Ordinal);
+        model.To(model.Device, ScalarType.Float32);
+        model.LoadParameters(masters);
     }
 
     private static GptConfig CheckpointConfig(string checkpoint)

@@ -20,7 +20,9 @@ namespace MaskedSft.MLNet.Training;
 /// evaluates, writes metrics.jsonl, tracks hard examples, checkpoints and writes report.md.
 /// <para>Checkpoints (<see cref="SaveCheckpoint"/>, every <see cref="TrainerOptions.CheckpointInterval"/> steps and at the
 /// end) hold the weights, the optimizer moments and steps, the scheduler step, the CPU RNG state and the loader state;
-/// <see cref="LoadCheckpoint"/> on fresh objects continues bit-for-bit as the uninterrupted run would (on the CPU).</para>
+/// <see cref="LoadCheckpoint"/> on fresh objects continues bit-for-bit as the uninterrupted run would (on the CPU).
+/// With <see cref="TrainingPrecision.BFloat16Masters"/> the trainer casts the whole model to bfloat16 once the engine took
+/// its float32 masters, the checkpoints' weights are the masters and a resume loads them into the masters.</para>
 /// <para>Data parallel (<see cref="TrainerOptions.ProcessGroup"/> of W &gt; 1 ranks, one trainer per rank with the same
 /// options): rank r's loader reads its share of each global batch of W·BatchSize rows (<see cref="EpisodeLoaderOptions.Rank"/>),
 /// the engine broadcasts rank 0's initial weights, normalises the loss by the global supervised-token count and sums the
@@ -52,7 +54,9 @@ public sealed class Trainer : IDisposable
     private bool _disposed;
 
     /// <summary>Creates a trainer positioned at step 0.</summary>
-    /// <param name="model">The model to train (moved to <see cref="TrainerOptions.Device"/> when set).</param>
+    /// <param name="model">The model to train (moved to <see cref="TrainerOptions.Device"/> when set; with
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> cast to bfloat16 after the engine copied its trainable parameters
+    /// into float32 masters, so give it float32 to keep their exact values).</param>
     /// <param name="dataset">The open episode dataset (train split for training, validation split for evaluation).</param>
     /// <param name="options">The options.</param>
     /// <param name="log">Where to print progress lines; null prints nothing.</param>
@@ -102,6 +106,7 @@ public sealed class Trainer : IDisposable
             : options.MaxSteps;
         _objective = new SftObjective(model, options.Loss, _group);
         _engine = new TrainingEngine<EpisodeBatch>(model.NamedParameters(), _objective, options, MaxSteps);
+        if (_engine.Precision == TrainingPrecision.BFloat16Masters) model.To(model.Device, ScalarType.BFloat16); // the engine took its float32 masters; frozen parameters follow
         _engine.MicroBatchComputed += OnMicroBatch;
         if (options.HardExamples is not null && options.Packing)
             log?.WriteLine("hard examples: off while packing (a packed row mixes episodes; tracking is per row)");
@@ -132,6 +137,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Completed optimizer steps.</summary>
     public long Step => _engine.Step;
+
+    /// <summary>The resolved precision of the steps (<see cref="TrainingPrecision.Auto"/> resolved by the device).</summary>
+    public TrainingPrecision Precision => _engine.Precision;
 
     /// <summary>Time spent in the data-parallel gradient and statistics all-reduces since this trainer was created (see
     /// <see cref="TrainingEngine{TBatch}.CollectiveTime"/>); zero without a process group.</summary>
@@ -313,7 +321,7 @@ public sealed class Trainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(folder);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Model.Save(folder);
+        using (_engine.UseMasterWeights()) Model.Save(folder); // BFloat16Masters: the float32 masters are the checkpoint's weights
         var state = CheckpointFiles.SaveOptimizer(folder, _engine.Optimizer);
 
         byte[] rng;
@@ -362,7 +370,7 @@ public sealed class Trainer : IDisposable
             _log?.WriteLine($"note: the checkpoint planned {meta.MaxSteps} steps, this run plans {MaxSteps}; the learning-rate schedule follows this run's.");
         try
         {
-            Model.LoadSavedWeights(folder);
+            using (_engine.UseMasterWeights()) Model.LoadSavedWeights(folder); // BFloat16Masters: into the masters, then rounded
         }
         catch (SafetensorsTensorException e)
         {
@@ -408,6 +416,18 @@ public sealed class Trainer : IDisposable
         }
 
         return meta;
+    }
+
+    /// <summary>While the returned scope is open, the model's trainable parameters hold the float32 master weights of
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> (e.g. <c>using (trainer.UseMasterWeights()) model.Save(dir);</c>
+    /// saves full-precision weights); without master weights it does nothing. See
+    /// <see cref="TrainingEngine{TBatch}.UseMasterWeights"/>.</summary>
+    /// <returns>The scope (dispose it before the next step).</returns>
+    /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+    public IDisposable UseMasterWeights()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _engine.UseMasterWeights();
     }
 
     /// <summary>The newest checkpoint folder under a run's checkpoints/ folder, or the folder itself when it is a checkpoint.</summary>

@@ -141,8 +141,11 @@ public record TrainerOptions
     /// hard examples and the report. The caller owns the group (the trainer does not dispose it).</summary>
     public ProcessGroup? ProcessGroup { get; init; }
 
-    /// <summary>The step's precision; <see cref="TrainingPrecision.Auto"/> (default) = bfloat16 autocast with float32
-    /// master weights on CUDA, float32 elsewhere.</summary>
+    /// <summary>The step's precision; <see cref="TrainingPrecision.Auto"/> (default) = bfloat16 autocast over float32
+    /// weights on CUDA, float32 elsewhere. <see cref="TrainingPrecision.BFloat16Masters"/> trains a bfloat16 model with
+    /// float32 master weights, gradient accumulation and AdamW moments kept by the engine (checkpoints hold the masters);
+    /// <see cref="TrainingPrecision.BFloat16"/> is pure bfloat16 (the model must be bfloat16). docs/architecture.md,
+    /// "Precision", compares them.</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
 
     /// <summary>Let float32 matrix products on CUDA use TF32 tensor cores (default true; process-wide, set when the
@@ -179,7 +182,7 @@ public record TrainerOptions
         if (IntraOpThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be positive (or null).");
         if (HardExamplesStartStep is < 1) throw new ArgumentOutOfRangeException(nameof(HardExamplesStartStep), HardExamplesStartStep, "HardExamplesStartStep must be at least 1 (or null for the first step after warmup).");
         HardExamples?.Validate();
-        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Auto, Float32, BFloat16Autocast or BFloat16.");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Auto, Float32, BFloat16Autocast, BFloat16 or BFloat16Masters.");
         if (!Enum.IsDefined(OptimizerImplementation)) throw new ArgumentOutOfRangeException(nameof(OptimizerImplementation), OptimizerImplementation, "OptimizerImplementation must be PerTensor, MultiTensor or Fused.");
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
         Loss.Validate();

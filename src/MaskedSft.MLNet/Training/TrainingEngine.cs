@@ -20,11 +20,23 @@ namespace MaskedSft.MLNet.Training;
 /// across the ranks (bucketed all-reduce) before the global norm is clipped, so every rank takes the same AdamW step. The
 /// objective must make each rank's loss its share of the global batch (as <see cref="SftObjective"/> does with the same
 /// group); the step's metrics (loss, accuracy, largest row loss, throughput) are global, the same on every rank.</para>
+/// <para>Master weights (<see cref="TrainingPrecision.BFloat16Masters"/>): the constructor copies every trainable parameter
+/// into a float32 master (before any cast, so float32 values are kept exactly) and makes the parameters bfloat16 (holding the
+/// masters rounded). Each micro-batch's bfloat16 gradients are added into the masters' float32 gradients and freed; the
+/// all-reduce, clipping, the gradient and parameter norms and AdamW (its moments float32, its state named after the
+/// parameters) work on the masters; after the update the masters are rounded into the bfloat16 parameters and their
+/// gradients freed. Frozen parameters are the caller's to cast (see <see cref="UseMasterWeights"/> for checkpoints).</para>
 /// </summary>
 /// <typeparam name="TBatch">The micro-batch type.</typeparam>
 public sealed class TrainingEngine<TBatch> : IDisposable
 {
-    private readonly IReadOnlyList<Parameter> _parameters;
+    /// <summary>What <see cref="TrainingPrecision.Auto"/> resolves to on CUDA (on the CPU it is <see cref="TrainingPrecision.Float32"/>).
+    /// Every caller handles any resolved precision (callers that own the model cast it after the engine for
+    /// <see cref="TrainingPrecision.BFloat16Masters"/>), so choosing another default is this one line.</summary>
+    internal const TrainingPrecision CudaDefault = TrainingPrecision.BFloat16Autocast;
+
+    private readonly IReadOnlyList<Parameter> _stepped;      // what AdamW, clipping, the norms and the all-reduce see: the parameters, or their masters
+    private readonly MasterWeights? _masters;                // BFloat16Masters only
     private readonly ITrainingObjective<TBatch> _objective;
     private readonly double _clip;
     private readonly ProcessGroup? _group;
@@ -33,7 +45,9 @@ public sealed class TrainingEngine<TBatch> : IDisposable
 
     /// <summary>Creates the engine at step 0: AdamW over the parameters (from <paramref name="options"/>: learning rate,
     /// betas, epsilon, weight decay of matrices and embeddings) and the schedule over <paramref name="maxSteps"/>.</summary>
-    /// <param name="parameters">The trainable parameters with unique names (e.g. <c>model.NamedParameters()</c>).</param>
+    /// <param name="parameters">The trainable parameters with unique names (e.g. <c>model.NamedParameters()</c>). With
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> they may be float32 (their values become the masters; the engine
+    /// casts them to bfloat16) or bfloat16 (the masters are their values widened).</param>
     /// <param name="objective">What to optimize.</param>
     /// <param name="options">Learning rate, schedule, AdamW settings and clipping (the rest is read by the caller).</param>
     /// <param name="maxSteps">The number of optimizer steps the schedule spans.</param>
@@ -51,34 +65,40 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSteps, int.MaxValue);
         var named = parameters.ToList();
         if (named.Count == 0) throw new ArgumentException("the engine needs at least one trainable parameter.", nameof(parameters));
-        var decay = named.Where(p => p.Parameter.Dim >= 2).ToList();
-        var noDecay = named.Where(p => p.Parameter.Dim < 2).ToList();
+        var trainable = named.Select(p => p.Parameter).ToList();
+        _device = trainable[0].Device;
+        Precision = Resolve(options.Precision, _device, trainable);
+        if (Precision == TrainingPrecision.BFloat16Masters) _masters = new MasterWeights(named); // from the values before any cast
+        var stepped = _masters?.Named ?? named;
+        var decay = stepped.Where(p => p.Parameter.Dim >= 2).ToList();
+        var noDecay = stepped.Where(p => p.Parameter.Dim < 2).ToList();
         Optimizer = decay.Count > 0
             ? new AdamW(decay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay)
             : new AdamW(noDecay, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, weightDecay: 0.0);
         if (decay.Count > 0 && noDecay.Count > 0) Optimizer.AddParameterGroup(noDecay, weightDecay: 0.0);
         Schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, (int)maxSteps, options.FinalLearningRate);
-        _parameters = named.Select(p => p.Parameter).ToList();
+        _stepped = stepped.Select(p => p.Parameter).ToList();
         _objective = objective;
         _clip = options.GradientClip > 0 ? options.GradientClip : double.PositiveInfinity;
         MaxSteps = maxSteps;
         _group = options.ProcessGroup is { WorldSize: > 1 } group ? group : null;
-        _device = _parameters[0].Device;
-        Precision = Resolve(options.Precision, _device, _parameters);
         Optimizer.Implementation = options.OptimizerImplementation;
         if (_device.IsCuda) TorchOps.AllowTF32 = options.AllowTF32;
         if (_group is not null)
         {
             using var noGrad = new NoGradScope();
-            _group.Broadcast(_parameters.Cast<Tensor>().ToList(), root: 0); // identical initial weights
+            _group.Broadcast(_stepped.Cast<Tensor>().ToList(), root: 0); // identical initial weights (the masters, when there are)
         }
+
+        _masters?.RoundIntoParameters(); // the trainable parameters become bfloat16
     }
 
     /// <summary>Raised for every micro-batch after its backward pass, while its tensors are alive: the 1-based step being
     /// computed, the batch and the objective's output (e.g. for hard-example tracking; copy what you keep).</summary>
     public event Action<long, TBatch, MicroBatchLoss>? MicroBatchComputed;
 
-    /// <summary>The optimizer (its state is what a checkpoint saves besides the step).</summary>
+    /// <summary>The optimizer (its state is what a checkpoint saves besides the step). With
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> it steps the float32 masters, under the parameters' names.</summary>
     public AdamW Optimizer { get; }
 
     /// <summary>The learning-rate schedule over <see cref="MaxSteps"/>.</summary>
@@ -106,6 +126,8 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <exception cref="ArgumentException">The window is empty.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <exception cref="DistributedException">A collective failed (another rank ended or timed out).</exception>
+    /// <exception cref="InvalidOperationException">With <see cref="TrainingPrecision.BFloat16Masters"/>, the forward pass
+    /// met mismatched dtypes (e.g. frozen float32 parameters); the message has the hint.</exception>
     public StepMetrics RunStep(IReadOnlyList<TBatch> window)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -116,15 +138,16 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         Optimizer.LearningRate = lr;
         var supervised = _objective.PrepareStep(window);
         Optimizer.ZeroGrad();
+        _masters?.DropParameterGradients();
         long positions = 0;
         using var stepScope = new DisposeScope();
         var shares = new List<Tensor>(window.Count);                                                // (3) each
         foreach (var batch in window)
         {
             using var scope = new DisposeScope();
-            MicroBatchLoss output;
-            using (Autocast()) output = _objective.Compute(batch);
+            var output = Compute(batch);
             output.Loss.Backward();
+            _masters?.AccumulateGradients(); // bfloat16 gradients into the float32 masters' (and freed)
             using var noGrad = new NoGradScope();
             shares.Add(MicroBatchStatistics(output).MoveToOuterScope());
             MicroBatchComputed?.Invoke(Step + 1, batch, output);
@@ -143,10 +166,16 @@ public sealed class TrainingEngine<TBatch> : IDisposable
                 CollectiveTime += Stopwatch.GetElapsedTime(started);
             }
 
-            var gradNorm = TorchOps.ClipGradNormOnDevice(_parameters, _clip).To(ScalarType.Float64);  // ()
+            var gradNorm = TorchOps.ClipGradNormOnDevice(_stepped, _clip).To(ScalarType.Float64);    // ()
             Optimizer.Step();
+            if (_masters is not null)
+            {
+                _masters.RoundIntoParameters();
+                Optimizer.ZeroGrad(); // the masters' float32 gradients live only within a step
+            }
+
             Step++;
-            var paramNorm = TorchOps.TotalNorm(_parameters).To(ScalarType.Float64);                   // ()
+            var paramNorm = TorchOps.TotalNorm(_stepped).To(ScalarType.Float64);                     // ()
             var device = sums.Device;
             var values = TorchOps.Cat([sums, maxRow.Unsqueeze(0), gradNorm.To(device).Unsqueeze(0), paramNorm.To(device).Unsqueeze(0)], 0)
                 .ToArray<double>();                                                                  // the step's one host read
@@ -169,6 +198,36 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         return TorchOps.Stack([output.Loss.Detach().To(ScalarType.Float64), output.CorrectTargets.To(device, ScalarType.Float64), maxRow], 0); // (3)
     }
 
+    /// <summary>Points every trainable parameter at its float32 master weight until the returned scope is disposed, for
+    /// code that reads or writes the weights between steps, such as checkpoints:
+    /// <c>using (engine.UseMasterWeights()) model.Save(folder);</c> writes the float32 masters (the full-precision weights a
+    /// resume continues from exactly), and <c>using (engine.UseMasterWeights()) model.LoadSavedWeights(folder);</c> loads
+    /// a checkpoint into the masters. Inside the scope the trainable parameters are float32 and share the masters'
+    /// storage (no copy); disposing it gives them back their bfloat16 data holding the masters rounded to nearest.
+    /// Frozen parameters are not touched. Outside <see cref="TrainingPrecision.BFloat16Masters"/> the scope does nothing.
+    /// Do not run a step inside the scope.</summary>
+    /// <returns>The scope (dispose it).</returns>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public IDisposable UseMasterWeights()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _masters?.Expose() ?? NoScope.Instance;
+    }
+
+    /// <summary>The objective's loss of one micro-batch, under autocast when the steps use it. With master weights a dtype
+    /// mismatch in the forward pass (a frozen float32 parameter meeting bfloat16 activations) gets a hint.</summary>
+    private MicroBatchLoss Compute(TBatch batch)
+    {
+        try
+        {
+            using (Autocast()) return _objective.Compute(batch);
+        }
+        catch (TorchException e) when (_masters is not null && (e.Message.Contains("dtype", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("scalar type", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new InvalidOperationException($"the forward pass failed under TrainingPrecision.BFloat16Masters: {e.Message} Hint: the engine casts only the trainable parameters it was given to bfloat16; frozen parameters (and floating buffers) are the caller's: cast the whole model after creating the engine (model.To(model.Device, ScalarType.BFloat16)), as Trainer, AtroposTrainer and OnPolicyGrpoTrainer do.", e);
+        }
+    }
+
     /// <summary>An autocast scope when the steps run under bfloat16 autocast, else null.</summary>
     private AutocastScope? Autocast() => Precision == TrainingPrecision.BFloat16Autocast ? new AutocastScope(_device, ScalarType.BFloat16) : null;
 
@@ -176,10 +235,10 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     private static TrainingPrecision Resolve(TrainingPrecision asked, Device device, IReadOnlyList<Parameter> parameters)
     {
         var resolved = asked == TrainingPrecision.Auto
-            ? (device.IsCuda ? TrainingPrecision.BFloat16Autocast : TrainingPrecision.Float32)
+            ? (device.IsCuda ? CudaDefault : TrainingPrecision.Float32)
             : asked;
         if (resolved == TrainingPrecision.BFloat16 && parameters.Any(p => p.DType != ScalarType.BFloat16))
-            throw new ArgumentException("TrainerOptions.Precision is BFloat16 (pure bfloat16) but some trainable parameters are not bfloat16. Hint: create or load the model in bfloat16 (TinyGpt: model.To(ScalarType.BFloat16); --precision bf16 on the CLI), or use BFloat16Autocast for float32 master weights.", nameof(parameters));
+            throw new ArgumentException("TrainerOptions.Precision is BFloat16 (pure bfloat16) but some trainable parameters are not bfloat16. Hint: create or load the model in bfloat16 (TinyGpt: model.To(ScalarType.BFloat16); --precision bf16 on the CLI), or use BFloat16Masters (bfloat16 compute, float32 master weights kept by the engine) or BFloat16Autocast (float32 weights).", nameof(parameters));
         return resolved;
     }
 
@@ -187,9 +246,9 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// loss shares, hits and positions, the maximum of the row losses.</summary>
     private (Tensor Sums, Tensor MaxRow, long Positions) ReduceAcrossRanks(ProcessGroup group, Tensor sums, Tensor maxRow, long positions)
     {
-        var gradients = _parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
-        if (gradients.Count != _parameters.Count)
-            throw new InvalidOperationException($"{_parameters.Count - gradients.Count} trainable parameter(s) received no gradient in this step; data-parallel training needs a gradient for every parameter on every rank (the all-reduce pairs them by position). Hint: freeze unused parameters (RequiresGrad = false) or leave them out of the engine's parameters.");
+        var gradients = _stepped.Select(p => p.Grad).OfType<Tensor>().ToList();
+        if (gradients.Count != _stepped.Count)
+            throw new InvalidOperationException($"{_stepped.Count - gradients.Count} trainable parameter(s) received no gradient in this step; data-parallel training needs a gradient for every parameter on every rank (the all-reduce pairs them by position). Hint: freeze unused parameters (RequiresGrad = false) or leave them out of the engine's parameters.");
         group.AllReduce(gradients, ReduceOp.Sum);
         var positionsTensor = TorchOps.Full([1], positions, ScalarType.Float64, group.Device);                // (1)
         var all = TorchOps.Cat([sums.To(group.Device), positionsTensor], 0);                             // (3)
@@ -216,5 +275,16 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         if (_disposed) return;
         _disposed = true;
         Optimizer.Dispose();
+        _masters?.Dispose();
+    }
+
+    /// <summary>The scope <see cref="UseMasterWeights"/> returns without master weights.</summary>
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -11,15 +11,17 @@ namespace MaskedSft.MLNet.Tests.Training;
 public sealed class TrainerHostSyncTests : TrainingTestClass<TrainerHostSyncTests>
 {
     [TestMethod]
-    [DataRow(1, AdamWImplementation.Fused)]
-    [DataRow(3, AdamWImplementation.PerTensor)]
-    public void Run_EveryStep_ReadsTheHostAtMostOnce(int accumulation, AdamWImplementation adamw)
+    [DataRow(1, AdamWImplementation.Fused, TrainingPrecision.Auto)]
+    [DataRow(3, AdamWImplementation.PerTensor, TrainingPrecision.Auto)]
+    [DataRow(2, AdamWImplementation.Fused, TrainingPrecision.BFloat16Masters)]   // float32 masters: accumulation, clipping, norms, rounding add no read
+    [DataRow(1, AdamWImplementation.PerTensor, TrainingPrecision.BFloat16Masters)]
+    public void Run_EveryStep_ReadsTheHostAtMostOnce(int accumulation, AdamWImplementation adamw, TrainingPrecision precision)
     {
         using var model = new TinyGpt(Fixture.Config(), seed: 8);
         using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions
         {
             MaxSteps = 9, BatchSize = 2, GradientAccumulationSteps = accumulation, EvalInterval = 0, LogInterval = 4,
-            HardExamples = null, OptimizerImplementation = adamw,
+            HardExamples = null, OptimizerImplementation = adamw, Precision = precision,
         });
         var reads = new List<long>();
         var metrics = new List<StepMetrics>();

@@ -44,7 +44,9 @@ public sealed class AtroposTrainer : IDisposable
     private bool _disposed;
 
     /// <summary>Creates a trainer at step 0.</summary>
-    /// <param name="model">The model (or LoRA model) to train; its trainable parameters go to the optimizer.</param>
+    /// <param name="model">The model (or LoRA model) to train; its trainable parameters go to the optimizer. With
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> it is cast to bfloat16 once the engine copied the float32 masters
+    /// (checkpoints hold the masters).</param>
     /// <param name="client">A client of the Atropos server.</param>
     /// <param name="options">The options.</param>
     /// <param name="log">Progress lines; null prints nothing.</param>
@@ -73,6 +75,7 @@ public sealed class AtroposTrainer : IDisposable
         });
         var objective = options.Objective?.Invoke(model) ?? new RlWeightedSftObjective(model, training.Loss, training.ProcessGroup);
         _engine = new TrainingEngine<RlBatch>(model.NamedParameters(), objective, training, training.MaxSteps);
+        if (_engine.Precision == TrainingPrecision.BFloat16Masters) model.To(model.Device, ScalarType.BFloat16); // after the engine copied its float32 masters
         if (training.OutputDirectory is { } run) _spool = new AtroposBatchSpool(Path.Combine(run, "atropos", "batches"));
         using (var g = Generator.GetDefault()) g.ManualSeed(training.Seed);
     }
@@ -163,7 +166,7 @@ public sealed class AtroposTrainer : IDisposable
 
         var folder = _store.Save(Step, dir =>
         {
-            Model.Save(dir);
+            using (_engine.UseMasterWeights()) Model.Save(dir); // BFloat16Masters: the float32 masters
             CheckpointFiles.SaveOptimizer(dir, _engine.Optimizer);
 
             byte[] rng;
@@ -203,7 +206,7 @@ public sealed class AtroposTrainer : IDisposable
             throw new InvalidDataException($"{folder}: the checkpoint is for a {state.Architecture} model, this trainer's is {Model.Architecture}.");
         if (state.Objective != Options.ObjectiveName)
             throw new InvalidDataException($"{folder}: the checkpoint trained the {state.Objective} objective, this run asks for {Options.ObjectiveName}. Hint: resume with --objective {state.Objective}.");
-        Model.LoadSavedWeights(folder);
+        using (_engine.UseMasterWeights()) Model.LoadSavedWeights(folder); // BFloat16Masters: into the masters
         CheckpointFiles.LoadOptimizer(folder, _engine.Optimizer, Model.Device);
 
         using (var g = Generator.GetDefault()) g.SetState(Convert.FromBase64String(state.CpuRngState));

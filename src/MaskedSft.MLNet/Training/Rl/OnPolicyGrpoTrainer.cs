@@ -37,7 +37,8 @@ public sealed class OnPolicyGrpoTrainer : IDisposable
     private int _next;
 
     /// <summary>Creates the trainer.</summary>
-    /// <param name="policy">The model trained (a <see cref="LoraCausalLm"/> trains adapters; its base is the KL reference).</param>
+    /// <param name="policy">The model trained (a <see cref="LoraCausalLm"/> trains adapters; its base is the KL reference);
+    /// cast to bfloat16 after the engine copied its float32 masters with <see cref="TrainingPrecision.BFloat16Masters"/>.</param>
     /// <param name="prompts">Token ids of the prompts (each non-empty).</param>
     /// <param name="reward">Scores a completion.</param>
     /// <param name="options">Options; null = defaults.</param>
@@ -65,6 +66,7 @@ public sealed class OnPolicyGrpoTrainer : IDisposable
         if (training.IntraOpThreads is { } threads) TorchOps.SetNumThreads(threads);
         using (var g = Generator.GetDefault()) g.ManualSeed(training.Seed);
         _engine = new TrainingEngine<RlBatch>(policy.NamedParameters().Where(p => p.Parameter.RequiresGrad), Objective, training, training.MaxSteps);
+        if (_engine.Precision == TrainingPrecision.BFloat16Masters) policy.To(policy.Device, ScalarType.BFloat16); // frozen parameters too, after the engine copied its float32 masters
         var random = new Random(unchecked((int)training.Seed));
         _order = Enumerable.Range(0, prompts.Count).OrderBy(_ => random.Next()).ToArray();
         if (training.OutputDirectory is { } output)

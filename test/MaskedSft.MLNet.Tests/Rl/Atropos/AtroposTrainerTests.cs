@@ -31,12 +31,12 @@ public sealed class AtroposTrainerTests
     [ClassCleanup]
     public static void Cleanup() => SingleThreadTorch.Exit();
 
-    private static AtroposTrainerOptions Options(string run) => new()
+    private static AtroposTrainerOptions Options(string run, TrainingPrecision precision = TrainingPrecision.Auto) => new()
     {
         Training = new TrainerOptions
         {
             MaxSteps = Steps, BatchSize = BatchSize, GradientAccumulationSteps = 2, LearningRate = 2e-3, WarmupSteps = 0, WeightDecay = 0.0,
-            CheckpointInterval = 2, Seed = 3, OutputDirectory = run, HardExamples = null, LogInterval = 1,
+            CheckpointInterval = 2, Seed = 3, OutputDirectory = run, HardExamples = null, LogInterval = 1, Precision = precision,
         },
         MaxTokenLength = 16,
     };
@@ -95,7 +95,9 @@ public sealed class AtroposTrainerTests
     }
 
     [TestMethod]
-    public async Task Resume_AfterACrashBeforeTheCheckpoint_ReplaysTheSpooledBatchAndMatchesAnUninterruptedRun()
+    [DataRow(TrainingPrecision.Auto)]
+    [DataRow(TrainingPrecision.BFloat16Masters)]   // bfloat16 model, checkpoints of the float32 masters
+    public async Task Resume_AfterACrashBeforeTheCheckpoint_ReplaysTheSpooledBatchAndMatchesAnUninterruptedRun(TrainingPrecision precision)
     {
         using var temp = new TempDirectory();
         var folder = HfModelFixtures.Folder("qwen2");
@@ -107,7 +109,7 @@ public sealed class AtroposTrainerTests
         await using (var server = await AtroposServer.StartAsync())
         using (var client = new AtroposClient(server.BaseAddress, Client))
         using (var model = PretrainedCausalLm.Load(folder))
-        using (var trainer = new AtroposTrainer(model, client, Options(temp.Combine("a"))))
+        using (var trainer = new AtroposTrainer(model, client, Options(temp.Combine("a"), precision)))
         {
             await client.PostScoredDataListAsync(groups);
             a = [.. await trainer.RunAsync()];
@@ -121,7 +123,7 @@ public sealed class AtroposTrainerTests
         await clientB.PostScoredDataListAsync(groups);
         var b = new List<AtroposStepRecord>();
         using (var model = PretrainedCausalLm.Load(folder))
-        using (var trainer = new AtroposTrainer(model, clientB, Options(run)))
+        using (var trainer = new AtroposTrainer(model, clientB, Options(run, precision)))
         {
             trainer.StepCompleted += r =>
             {
@@ -134,7 +136,7 @@ public sealed class AtroposTrainerTests
         CollectionAssert.AreEqual(new long[] { 2, 4 }, CheckpointStore.ListIn(Path.Combine(run, "checkpoints")).Select(c => c.Step).ToArray());
         b = b.Take(4).ToList();
         using (var model = PretrainedCausalLm.Load(folder))
-        using (var trainer = new AtroposTrainer(model, clientB, Options(run)))
+        using (var trainer = new AtroposTrainer(model, clientB, Options(run, precision)))
         {
             var state = trainer.LoadCheckpoint(run);
             Assert.AreEqual(4, state.Step);
