@@ -21,8 +21,8 @@ import sys
 from collections import defaultdict
 
 CATEGORIES = [
-    ("attention fwd (flash/SDPA)", r"flash_fwd|fmha.*(fwd|cutlassF)|sdpa.*fwd|attention.*fwd|fort_native_sdpa(?!.*bwd)"),
-    ("attention bwd (flash/SDPA)", r"flash_bwd|fmha.*(bwd|cutlassB)|sdpa.*bwd|attention.*bwd"),
+    ("attention fwd (flash/SDPA)", r"flash_fwd|fmha.*(fwd|cutlassF)|sdpa.*(fwd|fprop)|attention.*fwd"),
+    ("attention bwd (flash/SDPA)", r"flash_bwd|fmha.*(bwd|cutlassB)|sdpa.*(bwd|bprop)|attention.*bwd|cudnn::fusion::(compute_dot_do_o|convert_dq)"),
     ("triton (Inductor fused)", r"^triton_|^triton"),
     ("GEMM (cuBLAS/cutlass)", r"gemm|nvjet|cutlass|cublas|xmma|wgmma|sm90_|sm80_|ampere_|Kernel2|splitKreduce"),
     ("layer_norm fwd", r"layer_norm(?!.*(grad|backward|bwd))|LayerNormForward|RowwiseMoments|LayerNormFusedForward"),

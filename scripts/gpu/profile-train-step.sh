@@ -6,7 +6,8 @@
 # The PyTorch sides run while the shim builds (CPU) to save device time. Each side: WARMUP untimed steps (compilation
 # included), then STEPS steps under the profiler (Kineto: TorchProfiler on our side, torch.profiler on PyTorch's).
 # $OUT gets: summary.txt (bench/GpuTrainStep/profile_summary.py), summary.json, results.jsonl (the profiled steps'
-# tokens/s: the profiler's overhead included), run.log, native-build.log, traces.tar (gzipped Chrome traces).
+# tokens/s: the profiler's overhead included), run.log, native-build.log, traces.tar (gzipped Chrome traces): with the
+# two qwen files below, 8 files (the device tool returns at most 8).
 # QWEN=1 (default) then, while time is left (DEADLINE seconds since the start, default 290; each run is cut at it): the
 # Qwen2.5-0.5B-shaped row of GpuTrainStep, not profiled: the folder written by bench/PretrainedTrain/reference.py (random
 # weights, the real config) on the CPU while the GPT sides run; ours (fp32 weights, bf16 autocast), PyTorch eager and
@@ -53,7 +54,7 @@ for side in $py_sides; do
     if ! wait "$build"; then grep -E "error|Error" "$out/native-build.log" | head -30; echo "native build failed"; fi
     build=
     if [ "$qwen" = 1 ]; then
-      OMP_NUM_THREADS=4 python3 "$carry/pretrained_reference.py" write --shape qwen2.5-0.5b --out /tmp/qwen2.5-0.5b > "$out/qwen-write.log" 2>&1 &
+      OMP_NUM_THREADS=4 python3 "$carry/pretrained_reference.py" write --shape qwen2.5-0.5b --out /tmp/qwen2.5-0.5b > /tmp/qwen-write.log 2>&1 &
       writer=$!
     fi
   fi
@@ -79,7 +80,7 @@ python3 /tmp/bench/profile_summary.py --steps "$steps" --json "$out/summary.json
 # at most 16 MiB a file comes back: keep the traces only if they fit
 [ "$(stat -c %s "$out/traces.tar")" -gt 16000000 ] && rm -f "$out/traces.tar" && echo "traces.tar over 16 MB: not kept"
 if [ "$qwen" = 1 ]; then
-  wait "${writer:-}" || { echo "writing the qwen folder failed:"; tail -5 "$out/qwen-write.log"; }
+  wait "${writer:-}" || { echo "writing the qwen folder failed:"; tail -5 /tmp/qwen-write.log; }
   qres="$out/qwen-results.jsonl"; : > "$qres"
   qb=${QWEN_BATCH:-4}; qw=${QWEN_WARMUP:-3}; qs=${QWEN_STEPS:-5}
   for side in ${QWEN_SIDES:-ours pytorch-eager pytorch-compiled}; do
