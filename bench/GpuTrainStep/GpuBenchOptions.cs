@@ -8,7 +8,7 @@ namespace MaskedSft.Bench.GpuTrainStep;
 /// <summary>What to measure: the model shape, batch, steps and the engine's settings.</summary>
 internal sealed record GpuBenchOptions
 {
-    /// <summary>Model name as printed (gpt2-124m, gpt2-355m or LxC).</summary>
+    /// <summary>Model name as printed (gpt2-124m, gpt2-355m or qwen2.5-0.5b).</summary>
     public string Model { get; init; } = "gpt2-124m";
 
     /// <summary>Transformer blocks.</summary>
@@ -19,6 +19,12 @@ internal sealed record GpuBenchOptions
 
     /// <summary>Attention heads.</summary>
     public int Heads { get; init; } = 12;
+
+    /// <summary>Width of the attention (heads x head size) when it differs from <see cref="Width"/> (pretrained shapes).</summary>
+    public int? AttentionWidth { get; init; }
+
+    /// <summary>A Hugging Face model folder to train instead of TinyGpt (--model qwen2.5-0.5b); its config gives the shape.</summary>
+    public string? Pretrained { get; init; }
 
     /// <summary>Rows per step.</summary>
     public int Batch { get; init; } = 16;
@@ -41,12 +47,11 @@ internal sealed record GpuBenchOptions
     /// <summary>AdamW kernels.</summary>
     public AdamWImplementation AdamW { get; init; } = AdamWImplementation.Fused;
 
+    /// <summary>Rows per chunk of the LM head + cross-entropy (null: the loss's automatic choice; 0: the whole head at once).</summary>
+    public int? HeadChunkRows { get; init; }
+
     /// <summary>Recompute blocks in backward.</summary>
     public bool Checkpointing { get; init; }
-
-    /// <summary>Rows per chunk of the LM head + cross-entropy (WeightedSftLossOptions.HeadChunkRows): null = automatic,
-    /// 0 = the whole logits at once.</summary>
-    public int? HeadChunkRows { get; init; }
 
     /// <summary>Label of this variant in the results.</summary>
     public string Label { get; init; } = "ours";
@@ -54,8 +59,13 @@ internal sealed record GpuBenchOptions
     /// <summary>Where the JSON result line is appended (null: stdout only).</summary>
     public string? Json { get; init; }
 
-    /// <summary>Parses --model gpt2-124m|gpt2-355m, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16|bf16-masters,
-    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE.</summary>
+    /// <summary>Where the Chrome trace of the timed steps is written (null: no profiling). The timed steps then run
+    /// under libtorch's Kineto profiler (<see cref="MaskedSft.Torch.TorchProfiler"/>), so their tokens/s is not the bench's.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>Parses --model gpt2-124m|gpt2-355m|qwen2.5-0.5b (B4 T2048; needs --pretrained DIR), --pretrained DIR, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16|bf16-masters,
+    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE,
+    /// --profile TRACE.json.</summary>
     public static GpuBenchOptions Parse(string[] args)
     {
         var o = new GpuBenchOptions();
@@ -69,8 +79,10 @@ internal sealed record GpuBenchOptions
                 {
                     "gpt2-124m" => o with { Model = "gpt2-124m", Layers = 12, Width = 768, Heads = 12 },
                     "gpt2-355m" => o with { Model = "gpt2-355m", Layers = 24, Width = 1024, Heads = 16 },
-                    var other => throw new ArgumentException($"--model {other}: gpt2-124m or gpt2-355m"),
+                    "qwen2.5-0.5b" => o with { Model = "qwen2.5-0.5b", Batch = 4, Sequence = 2048 },
+                    var other => throw new ArgumentException($"--model {other}: gpt2-124m, gpt2-355m or qwen2.5-0.5b"),
                 },
+                "--pretrained" => o with { Pretrained = Next() },
                 "--batch" => o with { Batch = Int() },
                 "--seq" => o with { Sequence = Int() },
                 "--warmup" => o with { Warmup = Int() },
@@ -100,10 +112,13 @@ internal sealed record GpuBenchOptions
                 "--head-chunk-rows" => o with { HeadChunkRows = Int() },
                 "--label" => o with { Label = Next() },
                 "--json" => o with { Json = Next() },
+                "--profile" => o with { Profile = Next() },
                 var other => throw new ArgumentException($"unknown argument {other}"),
             };
         }
 
+        if (o.Model.StartsWith("qwen", StringComparison.Ordinal) && o.Pretrained is null)
+            throw new ArgumentException($"--model {o.Model} needs --pretrained DIR (the model folder; reference.py --write-hf writes one)");
         return o;
     }
 }

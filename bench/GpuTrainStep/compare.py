@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads the JSON lines of bench/GpuTrainStep (ours and the PyTorch anchors) and prints tokens/s, peak memory, MFU and
 the ratios against the eager and compiled anchors. MFU = tokens/s x (6 N + 12 L T C) / peak bf16 FLOP/s, N = parameters
-without the position embeddings (nanoGPT's estimate); --peak-tflops is the GPU's dense bf16 peak (H200/H100 SXM: 989)."""
+without the position embeddings (nanoGPT's estimate; the JSON's mfu_params when given: a pretrained model's parameters,
+a tied head counted once), C the attention width (attn_width when given); --peak-tflops is the GPU's dense bf16 peak (H200/H100 SXM: 989)."""
 import argparse
 import json
 
@@ -18,8 +19,8 @@ def main():
         print(f"\n{model}  B{group[0]['batch']} T{group[0]['seq']}")
         print(f"{'side':<26}{'tok/s':>11}{'peak GiB':>10}{'MFU':>7}{'vs eager tok/s':>16}{'vs compiled tok/s':>19}{'vs compiled mem':>17}")
         for r in group:
-            n = r["params"] - r["seq"] * r["width"]
-            flops = 6 * n + 12 * r["layers"] * r["seq"] * r["width"]
+            n = r.get("mfu_params", r["params"] - r["seq"] * r["width"])
+            flops = 6 * n + 12 * r["layers"] * r["seq"] * r.get("attn_width", r["width"])
             mfu = r["tokens_per_s"] * flops / (a.peak_tflops * 1e12)
             def ratio(side, key):
                 ref = anchors.get(side)

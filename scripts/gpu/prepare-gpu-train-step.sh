@@ -16,6 +16,7 @@ dotnet publish "$repo/bench/GpuTrainStep" -c Release -nologo -v q -p:MaskedSftNa
 rm -f "$carry/bench/libMaskedSftNative.so"
 tar cJf "$carry/bench.tar.xz" -C "$carry/bench" . && rm -rf "$carry/bench"
 cp -r "$repo/src/MaskedSft.Torch/Native" "$carry/Native"
-cp "$repo/scripts/gpu/gpu-train-step.sh" "$carry/"
+cp "$repo/scripts/gpu/gpu-train-step.sh" "$repo/scripts/gpu/profile-train-step.sh" "$carry/"
+cp "$repo/bench/PretrainedTrain/reference.py" "$carry/pretrained_reference.py"   # writes the qwen2.5-0.5b folder
 du -sh "$carry"/* | sed 's/^/  /'
 echo "carry: $(du -sh "$carry" | cut -f1) (limit 64 MiB)"
