@@ -34,16 +34,22 @@ results="$out/results.jsonl"; : > "$results"
 IFS=, read -ra specs <<< "${MODELS:-gpt2-124m 16,gpt2-355m 8}"   # "model batch" pairs, comma-separated
 for spec in "${specs[@]}"; do
   set -- $spec
-  echo "== $1 B$2 T1024"
+  ours_extra=(); ref_extra=()
+  if [ "$1" = qwen2.5-0.5b ]; then  # random weights written by transformers (bench/PretrainedTrain/reference.py), T2048
+    [ -d /tmp/qwen2.5-0.5b ] || python3 "$carry/pretrained_reference.py" write --shape qwen2.5-0.5b --out /tmp/qwen2.5-0.5b > "$out/qwen-write.log" 2>&1 \
+      || { echo "writing the qwen2.5-0.5b folder failed:"; tail -5 "$out/qwen-write.log"; continue; }
+    ours_extra=(--pretrained /tmp/qwen2.5-0.5b); ref_extra=(--hf /tmp/qwen2.5-0.5b)
+  fi
+  echo "== $1 B$2"
   for side in $sides; do
     case $side in
-      ours) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours 2>&1 | tail -3 ;;
-      ours-unchunked) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-unchunked --head-chunk-rows 0 2>&1 | tail -3 ;;
-      ours-checkpointing) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-checkpointing --checkpointing 2>&1 | tail -3 ;;
-      ours-bf16) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-bf16 --precision bf16 2>&1 | tail -3 ;;
-      ours-bf16-masters) "${bench[@]}" --model "$1" --batch "$2" --steps "$steps" --json "$results" --label ours-bf16-masters --precision bf16-masters 2>&1 | tail -3 ;;
-      pytorch-eager) python3 "$ref" --model "$1" --batch "$2" --steps "$steps" --json "$results" --mode eager 2>&1 | tail -3 ;;
-      pytorch-compiled) python3 "$ref" --model "$1" --batch "$2" --steps "$steps" --json "$results" --mode compiled 2>&1 | tail -3 ;;
+      ours) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours 2>&1 | tail -3 ;;
+      ours-unchunked) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-unchunked --head-chunk-rows 0 2>&1 | tail -3 ;;
+      ours-checkpointing) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-checkpointing --checkpointing 2>&1 | tail -3 ;;
+      ours-bf16) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-bf16 --precision bf16 2>&1 | tail -3 ;;
+      ours-bf16-masters) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-bf16-masters --precision bf16-masters 2>&1 | tail -3 ;;
+      pytorch-eager) python3 "$ref" --model "$1" --batch "$2" "${ref_extra[@]}" --steps "$steps" --json "$results" --mode eager 2>&1 | tail -3 ;;
+      pytorch-compiled) python3 "$ref" --model "$1" --batch "$2" "${ref_extra[@]}" --steps "$steps" --json "$results" --mode compiled 2>&1 | tail -3 ;;
     esac
   done
 done

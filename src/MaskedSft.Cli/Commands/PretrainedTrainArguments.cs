@@ -22,7 +22,7 @@ internal sealed class PretrainedTrainArguments
     public Option<string?> Model { get; } = new("--model") { Description = "Fine-tune a Hugging Face model folder (Llama, Qwen2, Qwen3) instead of a tiny GPT; the dataset must be prepared with `prepare --tokenizer` on the same folder." };
 
     /// <summary>The compute dtype.</summary>
-    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: compute dtype float32, bfloat16 or float16 (default: float32 on the CPU, bfloat16 on CUDA; float32 with --precision auto trains float32 master weights under bf16 autocast; with --precision bf16-masters the loaded weights become the float32 masters, so float32 keeps float32 files exact)." };
+    public Option<string?> DType { get; } = new("--dtype") { Description = "With --model: compute dtype float32, bfloat16 or float16 (default: float32 on the CPU, bfloat16 on CUDA; with --precision auto or bf16-masters on CUDA the loaded weights become the float32 masters, so float32 keeps float32 files exact; with bf16-autocast, float32 weights train under bf16 autocast)." };
 
     /// <summary>Gradient checkpointing per decoder block.</summary>
     public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing") { Description = "Recompute each transformer block in the backward pass (less activation memory, about a third more compute)." };

@@ -141,9 +141,10 @@ public record TrainerOptions
     /// hard examples and the report. The caller owns the group (the trainer does not dispose it).</summary>
     public ProcessGroup? ProcessGroup { get; init; }
 
-    /// <summary>The step's precision; <see cref="TrainingPrecision.Auto"/> (default) = bfloat16 autocast over float32
-    /// weights on CUDA, float32 elsewhere. <see cref="TrainingPrecision.BFloat16Masters"/> trains a bfloat16 model with
-    /// float32 master weights, gradient accumulation and AdamW moments kept by the engine (checkpoints hold the masters);
+    /// <summary>The step's precision; <see cref="TrainingPrecision.Auto"/> (default) =
+    /// <see cref="TrainingPrecision.BFloat16Masters"/> on CUDA (a bfloat16 model and bfloat16 compute with float32 master
+    /// weights, gradient accumulation and AdamW moments kept by the engine; checkpoints hold the masters), float32
+    /// elsewhere. <see cref="TrainingPrecision.BFloat16Autocast"/> keeps a float32 model under bfloat16 autocast;
     /// <see cref="TrainingPrecision.BFloat16"/> is pure bfloat16 (the model must be bfloat16). docs/architecture.md,
     /// "Precision", compares them.</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;

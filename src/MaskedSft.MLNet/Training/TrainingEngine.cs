@@ -33,7 +33,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// <summary>What <see cref="TrainingPrecision.Auto"/> resolves to on CUDA (on the CPU it is <see cref="TrainingPrecision.Float32"/>).
     /// Every caller handles any resolved precision (callers that own the model cast it after the engine for
     /// <see cref="TrainingPrecision.BFloat16Masters"/>), so choosing another default is this one line.</summary>
-    internal const TrainingPrecision CudaDefault = TrainingPrecision.BFloat16Autocast;
+    internal const TrainingPrecision CudaDefault = TrainingPrecision.BFloat16Masters;
 
     private readonly IReadOnlyList<Parameter> _stepped;      // what AdamW, clipping, the norms and the all-reduce see: the parameters, or their masters
     private readonly MasterWeights? _masters;                // BFloat16Masters only

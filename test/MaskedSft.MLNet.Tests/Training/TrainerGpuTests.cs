@@ -26,24 +26,29 @@ public sealed class TrainerGpuTests : TrainingTestClass<TrainerGpuTests>
     };
 
     [TestMethod]
-    public void Run_OnCudaWithTheDefaultBf16Autocast_TracksTheFloat32Run()
+    public void Run_OnCudaWithTheDefaultBf16MastersAndWithAutocast_TrackTheFloat32Run()
     {
-        IReadOnlyList<StepMetrics> fp32, autocast;
+        IReadOnlyList<StepMetrics> fp32;
         using (var model = new TinyGpt(Fixture.Config(), seed: 1))
         using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu)))
         {
             fp32 = trainer.Run().Metrics;
         }
 
-        using (var model = new TinyGpt(Fixture.Config(), seed: 1))
-        using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu) with { Precision = TrainingPrecision.Auto, AllowTF32 = true }))
+        foreach (var (precision, modelType) in new[] { (TrainingPrecision.Auto, ScalarType.BFloat16), (TrainingPrecision.BFloat16Autocast, ScalarType.Float32) })
         {
-            autocast = trainer.Run().Metrics;
-            Assert.AreEqual(ScalarType.Float32, model.DType, "autocast keeps float32 master weights");
-        }
+            IReadOnlyList<StepMetrics> mixed;
+            using (var model = new TinyGpt(Fixture.Config(), seed: 1))
+            using (var trainer = new Trainer(model, Fixture.Dataset, Options(4, Gpu) with { Precision = precision, AllowTF32 = true }))
+            {
+                var result = trainer.Run();
+                mixed = result.Metrics;
+                Assert.AreEqual(modelType, model.DType, $"{precision}: Auto trains a bf16 model over float32 masters; autocast keeps the float32 model");
+            }
 
-        for (var i = 0; i < fp32.Count; i++)
-            Assert.AreEqual(fp32[i].Loss, autocast[i].Loss, 2e-2 * fp32[i].Loss, $"loss of step {fp32[i].Step} under bf16 autocast");
+            for (var i = 0; i < fp32.Count; i++)
+                Assert.AreEqual(fp32[i].Loss, mixed[i].Loss, 2e-2 * fp32[i].Loss, $"{precision}: loss of step {fp32[i].Step}");
+        }
     }
 
     [TestMethod]
