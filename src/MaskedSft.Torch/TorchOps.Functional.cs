@@ -40,18 +40,34 @@ public static partial class TorchOps
     }
 
     /// <summary>RMS normalization over the last <paramref name="normalizedDims"/> dimensions:
-    /// x / sqrt(mean(x^2) + eps) * weight (half/bfloat16 inputs are normalized in float32, then cast back).</summary>
+    /// x / sqrt(mean(x^2) + eps) * weight (half/bfloat16 inputs are normalized in float32, then cast back), as one
+    /// autograd function that keeps only the input and the per-row 1/rms for backward.</summary>
     /// <param name="input">The input.</param>
     /// <param name="weight">Scale over the normalized dimensions, or null.</param>
     /// <param name="eps">Added to the mean square.</param>
     /// <param name="normalizedDims">How many trailing dimensions to normalize over.</param>
     /// <returns>The normalized tensor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="TorchException">The weight's shape does not broadcast.</exception>
+    /// <exception cref="TorchException">The weight's shape is not the normalized shape.</exception>
     public static Tensor RmsNorm(Tensor input, Tensor? weight = null, double eps = 1e-6, long normalizedDims = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         return Tensor.Wrap(NativeMethods.msft_rms_norm(input.Handle, normalizedDims, Tensor.HandleOf(weight), eps), "rms_norm", input, weight);
+    }
+
+    /// <summary>The SwiGLU gate of Llama / Qwen MLPs, <c>silu(gate) · up</c>, as one autograd function that keeps only
+    /// its two inputs for backward (the composition <c>gate.Silu().Mul(up)</c> also keeps <c>silu(gate)</c>: one more
+    /// tensor of the MLP's width per layer); values and gradients are the composition's.</summary>
+    /// <param name="gate">(..., I) the gate projection's output.</param>
+    /// <param name="up">(..., I) the up projection's output, the shape of <paramref name="gate"/>.</param>
+    /// <returns>(..., I).</returns>
+    /// <exception cref="ArgumentNullException">An operand is null.</exception>
+    /// <exception cref="TorchException">The shapes differ.</exception>
+    public static Tensor SwiGlu(Tensor gate, Tensor up)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(up);
+        return Tensor.Wrap(NativeMethods.msft_swiglu(gate.Handle, up.Handle), "swiglu", gate, up);
     }
 
     /// <summary>Rows of an embedding table selected by integer indices.</summary>

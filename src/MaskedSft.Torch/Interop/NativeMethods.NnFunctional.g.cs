@@ -28,9 +28,6 @@ internal static unsafe partial class NativeMethods
     internal static partial IntPtr msft_layer_norm(IntPtr x, long* shape, long ndim, IntPtr weight, IntPtr bias, double eps);
 
     [LibraryImport(LibraryName)]
-    internal static partial IntPtr msft_rms_norm(IntPtr x, long ndim, IntPtr weight, double eps);
-
-    [LibraryImport(LibraryName)]
     internal static partial IntPtr msft_embedding(IntPtr weight, IntPtr indices, long padding_idx);
 
     [LibraryImport(LibraryName)]

@@ -22,5 +22,5 @@ internal sealed class DecoderMlp : Module
     public Linear Down { get; }
 
     /// <summary>x (B, T, C) → (B, T, C).</summary>
-    public Tensor Forward(Tensor x) => Down.Forward(Gate.Forward(x).Silu().Mul(Up.Forward(x)));
+    public Tensor Forward(Tensor x) => Down.Forward(TorchOps.SwiGlu(Gate.Forward(x), Up.Forward(x)));
 }

@@ -36,27 +36,6 @@ MSFT_EXPORT msft_tensor msft_layer_norm(msft_tensor x, const int64_t* shape, int
   MSFT_TENSOR(at::layer_norm(TEN(x), msft::ints(shape, ndim), msft::opt(weight), msft::opt(bias), eps))
 }
 
-// RMS normalization over the last ndim dimensions: x / sqrt(mean(x^2) + eps) * weight. Half and bfloat16 inputs are
-// normalized in float32 and cast back before the weight is applied (as Llama/Qwen do). Composed from ATen ops so that
-// libtorch 1.13 (which has no rms_norm) and 2.x give the same results.
-MSFT_EXPORT msft_tensor msft_rms_norm(msft_tensor x, int64_t ndim, msft_tensor weight, double eps) {
-  MSFT_GUARD(nullptr, {
-    const auto& input = TEN(x);
-    if (ndim <= 0 || ndim > input.dim()) {
-      throw std::invalid_argument("rms_norm: ndim " + std::to_string(ndim) + " out of range for input " +
-                                  c10::str(input.sizes()));
-    }
-    std::vector<int64_t> dims;
-    for (int64_t i = 1; i <= ndim; ++i) dims.push_back(-i);
-    const bool low = input.scalar_type() == at::kHalf || input.scalar_type() == at::kBFloat16;
-    const auto compute = low ? input.to(at::kFloat) : input;
-    auto y = compute * at::rsqrt(compute.pow(2).mean(at::IntArrayRef(dims), /*keepdim=*/true) + eps);
-    if (low) y = y.to(input.scalar_type());
-    if (weight != nullptr) y = y * *weight;
-    return msft::wrap(std::move(y));
-  })
-}
-
 // Rows of weight selected by integer indices (padding_idx -1 = none: that row gets no gradient).
 MSFT_EXPORT msft_tensor msft_embedding(msft_tensor weight, msft_tensor indices, int64_t padding_idx) {
   MSFT_TENSOR(at::embedding(TEN(weight), TEN(indices), padding_idx))
