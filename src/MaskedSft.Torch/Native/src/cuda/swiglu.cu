@@ -1,0 +1,149 @@
+// The SwiGLU gate of Llama/Qwen MLPs in one pass each way: forward silu(g) · u, backward both input gradients from
+// (dy, g, u), float32 math and one rounding per output (the ATen composition takes two kernels forward and four back).
+#include "swiglu.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace msft::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__device__ __forceinline__ float to_float(float x) { return x; }
+__device__ __forceinline__ float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float to_float(__half x) { return __half2float(x); }
+
+template <class T>
+__device__ __forceinline__ T from_float(float x);
+template <>
+__device__ __forceinline__ float from_float<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+template <>
+__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
+
+template <class T, int VEC>
+struct alignas(sizeof(T) * VEC) Pack {
+  T v[VEC];
+};
+
+__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+template <class T, int VEC>
+__global__ void swiglu_forward_kernel(const T* __restrict__ gate, const T* __restrict__ up, T* __restrict__ out,
+                                      int64_t packs) {
+  const auto* g = reinterpret_cast<const Pack<T, VEC>*>(gate);
+  const auto* u = reinterpret_cast<const Pack<T, VEC>*>(up);
+  auto* y = reinterpret_cast<Pack<T, VEC>*>(out);
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(kThreads) + threadIdx.x; i < packs;
+       i += static_cast<int64_t>(gridDim.x) * kThreads) {
+    const auto gp = g[i];
+    const auto up_ = u[i];
+    Pack<T, VEC> r;
+#pragma unroll
+    for (int k = 0; k < VEC; ++k) {
+      const float x = to_float(gp.v[k]);
+      r.v[k] = from_float<T>(x * sigmoid(x) * to_float(up_.v[k]));
+    }
+    y[i] = r;
+  }
+}
+
+template <class T, int VEC>
+__global__ void swiglu_backward_kernel(const T* __restrict__ grad_out, const T* __restrict__ gate,
+                                       const T* __restrict__ up, T* __restrict__ grad_gate, T* __restrict__ grad_up,
+                                       int64_t packs) {
+  const auto* dy = reinterpret_cast<const Pack<T, VEC>*>(grad_out);
+  const auto* g = reinterpret_cast<const Pack<T, VEC>*>(gate);
+  const auto* u = reinterpret_cast<const Pack<T, VEC>*>(up);
+  auto* dg = reinterpret_cast<Pack<T, VEC>*>(grad_gate);
+  auto* du = reinterpret_cast<Pack<T, VEC>*>(grad_up);
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(kThreads) + threadIdx.x; i < packs;
+       i += static_cast<int64_t>(gridDim.x) * kThreads) {
+    const auto dyp = dy[i];
+    const auto gp = g[i];
+    const auto upp = u[i];
+    Pack<T, VEC> rg, ru;
+#pragma unroll
+    for (int k = 0; k < VEC; ++k) {
+      const float x = to_float(gp.v[k]);
+      const float d = to_float(dyp.v[k]);
+      const float s = sigmoid(x);
+      ru.v[k] = from_float<T>(d * x * s);
+      rg.v[k] = from_float<T>(d * to_float(upp.v[k]) * s * (1.0f + x * (1.0f - s)));
+    }
+    if (dg != nullptr) dg[i] = rg;
+    if (du != nullptr) du[i] = ru;
+  }
+}
+
+unsigned blocks_for(int64_t packs) {
+  const int64_t wanted = (packs + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(wanted < 65535 * 8 ? (wanted > 0 ? wanted : 1) : 65535 * 8);
+}
+
+bool aligned16(const void* p) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+template <class T>
+void forward(const void* gate, const void* up, void* out, int64_t n, cudaStream_t stream) {
+  constexpr int kVec = 16 / static_cast<int>(sizeof(T));
+  if (n % kVec == 0 && aligned16(gate) && aligned16(up) && aligned16(out)) {
+    swiglu_forward_kernel<T, kVec><<<blocks_for(n / kVec), kThreads, 0, stream>>>(
+        static_cast<const T*>(gate), static_cast<const T*>(up), static_cast<T*>(out), n / kVec);
+  } else {
+    swiglu_forward_kernel<T, 1><<<blocks_for(n), kThreads, 0, stream>>>(
+        static_cast<const T*>(gate), static_cast<const T*>(up), static_cast<T*>(out), n);
+  }
+}
+
+template <class T>
+void backward(const void* grad_out, const void* gate, const void* up, void* grad_gate, void* grad_up, int64_t n,
+              cudaStream_t stream) {
+  constexpr int kVec = 16 / static_cast<int>(sizeof(T));
+  const bool vec = n % kVec == 0 && aligned16(grad_out) && aligned16(gate) && aligned16(up) && aligned16(grad_gate) &&
+                   aligned16(grad_up);
+  if (vec) {
+    swiglu_backward_kernel<T, kVec><<<blocks_for(n / kVec), kThreads, 0, stream>>>(
+        static_cast<const T*>(grad_out), static_cast<const T*>(gate), static_cast<const T*>(up),
+        static_cast<T*>(grad_gate), static_cast<T*>(grad_up), n / kVec);
+  } else {
+    swiglu_backward_kernel<T, 1><<<blocks_for(n), kThreads, 0, stream>>>(
+        static_cast<const T*>(grad_out), static_cast<const T*>(gate), static_cast<const T*>(up),
+        static_cast<T*>(grad_gate), static_cast<T*>(grad_up), n);
+  }
+}
+
+}  // namespace
+
+int swiglu_forward(const void* gate, const void* up, void* out, int64_t n, LogitsType type, int device, void* stream) {
+  if (n <= 0) return 0;
+  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
+  auto s = static_cast<cudaStream_t>(stream);
+  switch (type) {
+    case LogitsType::Float32: forward<float>(gate, up, out, n, s); break;
+    case LogitsType::BFloat16: forward<__nv_bfloat16>(gate, up, out, n, s); break;
+    case LogitsType::Float16: forward<__half>(gate, up, out, n, s); break;
+    default: return static_cast<int>(cudaErrorInvalidValue);
+  }
+  return static_cast<int>(cudaGetLastError());
+}
+
+int swiglu_backward(const void* grad_out, const void* gate, const void* up, void* grad_gate, void* grad_up, int64_t n,
+                    LogitsType type, int device, void* stream) {
+  if (n <= 0) return 0;
+  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
+  auto s = static_cast<cudaStream_t>(stream);
+  switch (type) {
+    case LogitsType::Float32: backward<float>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
+    case LogitsType::BFloat16: backward<__nv_bfloat16>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
+    case LogitsType::Float16: backward<__half>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
+    default: return static_cast<int>(cudaErrorInvalidValue);
+  }
+  return static_cast<int>(cudaGetLastError());
+}
+
+}  // namespace msft::cuda
