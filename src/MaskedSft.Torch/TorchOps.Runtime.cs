@@ -101,6 +101,61 @@ public static partial class TorchOps
         }
     }
 
+    /// <summary>For each i, adds the gradient of <paramref name="sources"/>[i] into the gradient of
+    /// <paramref name="accumulators"/>[i] (converted to the accumulator's dtype; a new gradient when it has none) and
+    /// drops it from the source; sources without a gradient are skipped. One native call for all pairs, nothing
+    /// recorded, no host read: what mixed-precision training does after each micro-batch (bf16 gradients into float32
+    /// master gradients).</summary>
+    /// <param name="sources">Tensors whose gradients move (e.g. bfloat16 parameters).</param>
+    /// <param name="accumulators">Tensors of the same shapes whose gradients receive them (e.g. float32 masters).</param>
+    /// <exception cref="ArgumentNullException">A list is null.</exception>
+    /// <exception cref="ArgumentException">The lists differ in length.</exception>
+    /// <exception cref="TorchException">A pair differs in shape.</exception>
+    public static void MoveGradients(IReadOnlyList<Tensor> sources, IReadOnlyList<Tensor> accumulators)
+    {
+        unsafe
+        {
+            OverPairs(sources, accumulators, (a, b, n) => NativeMethods.msft_move_gradients((IntPtr*)a, (IntPtr*)b, n), "move_gradients");
+        }
+    }
+
+    /// <summary>For each i, copies <paramref name="sources"/>[i] into <paramref name="destinations"/>[i] (dtype conversion
+    /// included, e.g. float32 masters rounded into bfloat16 weights) in one native call, with libtorch's multi-tensor
+    /// copy where it has one (2.2+); nothing recorded.</summary>
+    /// <param name="destinations">Tensors written in place.</param>
+    /// <param name="sources">Tensors of the same shapes.</param>
+    /// <exception cref="ArgumentNullException">A list is null.</exception>
+    /// <exception cref="ArgumentException">The lists differ in length.</exception>
+    /// <exception cref="TorchException">A pair differs in shape.</exception>
+    public static void CopyTensors(IReadOnlyList<Tensor> destinations, IReadOnlyList<Tensor> sources)
+    {
+        unsafe
+        {
+            OverPairs(destinations, sources, (a, b, n) => NativeMethods.msft_copy_tensors((IntPtr*)a, (IntPtr*)b, n), "copy_tensors");
+        }
+    }
+
+    private static unsafe void OverPairs(IReadOnlyList<Tensor> first, IReadOnlyList<Tensor> second, Func<IntPtr, IntPtr, long, int> call, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (first.Count != second.Count)
+            throw new ArgumentException($"{operation} needs lists of one length; got {first.Count} and {second.Count}.", nameof(second));
+        NativeMethods.EnsureLoaded();
+        var a = HandlesOf(first.ToList());
+        var b = HandlesOf(second.ToList());
+        int status;
+        fixed (IntPtr* pa = a)
+        fixed (IntPtr* pb = b)
+        {
+            status = call((IntPtr)pa, (IntPtr)pb, a.Length);
+        }
+
+        GC.KeepAlive(first);
+        GC.KeepAlive(second);
+        Tensor.Check(status, operation);
+    }
+
     /// <summary>Calls a native function over an array of tensor handles (its address and length) and wraps the new tensor
     /// it returns.</summary>
     private static unsafe Tensor OverTensors(IEnumerable<Tensor> tensors, Func<IntPtr, long, IntPtr> call, string operation)

@@ -39,12 +39,15 @@ internal sealed class MasterWeights : IDisposable
     {
         using var scope = new DisposeScope();
         using var noGrad = new NoGradScope();
+        var rounded = new List<Tensor>(_parameters.Count);
+        var masters = new List<Tensor>(_parameters.Count);
         for (var i = 0; i < _parameters.Count; i++)
         {
             var p = _parameters[i];
             if (p.DType == ScalarType.BFloat16)
             {
-                p.CopyFrom(_masters[i]);
+                rounded.Add(p);
+                masters.Add(_masters[i]);
             }
             else
             {
@@ -52,26 +55,14 @@ internal sealed class MasterWeights : IDisposable
                 p.SetData(_masters[i].To(p.Device, ScalarType.BFloat16, copy: true));
             }
         }
+
+        TorchOps.CopyTensors(rounded, masters);  // one native call (a multi-tensor copy on libtorch 2.2+)
     }
 
     /// <summary>After a micro-batch's backward pass: adds each parameter's bfloat16 gradient into its master's float32
     /// gradient (the first micro-batch's is widened into a new one) and frees the bfloat16 gradient, so the window
     /// accumulates in float32 and no bfloat16 gradient outlives its micro-batch. No host read.</summary>
-    public void AccumulateGradients()
-    {
-        using var scope = new DisposeScope();
-        using var noGrad = new NoGradScope();
-        for (var i = 0; i < _parameters.Count; i++)
-        {
-            var p = _parameters[i];
-            var g = p.Grad;
-            if (g is null) continue;
-            var master = _masters[i];
-            if (master.Grad is { } accumulated) accumulated.AddInPlace(g);
-            else master.Grad = g.To(g.Device, ScalarType.Float32, copy: true);
-            p.ZeroGrad(setToNone: true);
-        }
-    }
+    public void AccumulateGradients() => TorchOps.MoveGradients(_parameters.Cast<Tensor>().ToList(), _masters.Cast<Tensor>().ToList());
 
     /// <summary>Drops the model parameters' gradients (stale ones from outside the engine, before a step).</summary>
     public void DropParameterGradients()
