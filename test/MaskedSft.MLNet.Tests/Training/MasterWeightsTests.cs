@@ -422,18 +422,7 @@ public sealed class MasterWeightsTests : TrainingTestClass<MasterWeightsTests>
         }).ToArray();
     }
 
-    private static EpisodeBatch Batch((long[] X, long[] Y, float[] Mask, int Real)[] rows, int start, int count)
-    {
-        var batch = new EpisodeBatch(count, T, hasLossMask: true, hasAdvantages: false);
-        batch.Reset(count);
-        for (var i = 0; i < count; i++)
-        {
-            var (x, y, mask, real) = rows[start + i];
-            batch.SetRow(i, x, y, mask, [], real, episodeIndex: start + i);
-        }
-
-        return batch;
-    }
+    private static EpisodeBatch Batch((long[] X, long[] Y, float[] Mask, int Real)[] rows, int start, int count) => EpisodeBatches.From(rows, start, count, T);
 
     /// <summary>Loss sum (w + 3)²: a gradient pointing down every coordinate, in the parameter's dtype.</summary>
     private sealed class Quadratic(Parameter w) : ITrainingObjective<int>

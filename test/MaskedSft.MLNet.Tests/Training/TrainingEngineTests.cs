@@ -159,18 +159,7 @@ public sealed class TrainingEngineTests
         }).ToArray();
     }
 
-    private static EpisodeBatch Batch((long[] X, long[] Y, float[] Mask, int Real)[] rows, int start, int count)
-    {
-        var batch = new EpisodeBatch(count, T, hasLossMask: true, hasAdvantages: false);
-        batch.Reset(count);
-        for (var i = 0; i < count; i++)
-        {
-            var (x, y, mask, real) = rows[start + i];
-            batch.SetRow(i, x, y, mask, [], real, episodeIndex: start + i);
-        }
-
-        return batch;
-    }
+    private static EpisodeBatch Batch((long[] X, long[] Y, float[] Mask, int Real)[] rows, int start, int count) => EpisodeBatches.From(rows, start, count, T);
 
     /// <summary>Loss (w - target)² summed, each micro-batch's share divided by the window's size; records the call order.</summary>
     private sealed class Quadratic(Parameter w, float[] target) : ITrainingObjective<int>

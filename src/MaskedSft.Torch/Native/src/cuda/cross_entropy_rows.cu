@@ -3,8 +3,8 @@
 // to overwrite the row in place with its gradient, so neither float32 logits nor a separate softmax ever exist.
 #include "cross_entropy_rows.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
+#include "elements.cuh"
+
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -16,24 +16,9 @@ namespace {
 constexpr int kThreads = 512;
 constexpr int kWarps = kThreads / 32;
 
-__device__ __forceinline__ float to_float(float x) { return x; }
-__device__ __forceinline__ float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
-__device__ __forceinline__ float to_float(__half x) { return __half2float(x); }
-
-template <class T>
-__device__ __forceinline__ T from_float(float x);
-template <>
-__device__ __forceinline__ float from_float<float>(float x) { return x; }
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
-template <>
-__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
-
-// VEC elements loaded or stored as one aligned access (16 bytes when VEC = 16 / sizeof(T)).
-template <class T, int VEC>
-struct alignas(sizeof(T) * VEC) Pack {
-  T v[VEC];
-};
+using detail::from_float;
+using detail::Pack;
+using detail::to_float;
 
 // One thread's (or a reduction's) running state: online softmax (largest scaled logit m, sum s of exp(z - m)) and
 // argmax (largest value, its smallest index).

@@ -2,8 +2,8 @@
 // (dy, g, u), float32 math and one rounding per output (the ATen composition takes two kernels forward and four back).
 #include "swiglu.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
+#include "elements.cuh"
+
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -13,23 +13,9 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float to_float(float x) { return x; }
-__device__ __forceinline__ float to_float(__nv_bfloat16 x) { return __bfloat162float(x); }
-__device__ __forceinline__ float to_float(__half x) { return __half2float(x); }
-
-template <class T>
-__device__ __forceinline__ T from_float(float x);
-template <>
-__device__ __forceinline__ float from_float<float>(float x) { return x; }
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
-template <>
-__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
-
-template <class T, int VEC>
-struct alignas(sizeof(T) * VEC) Pack {
-  T v[VEC];
-};
+using detail::from_float;
+using detail::Pack;
+using detail::to_float;
 
 __device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
