@@ -6,6 +6,7 @@ using MaskedSft.Torch;
 namespace MaskedSft.MLNet.Tests.Torch;
 
 [TestClass]
+[DoNotParallelize] // the leak test reads the process-wide tensor counters
 public sealed class FusedFunctionTests
 {
     [TestMethod]
