@@ -42,7 +42,7 @@ internal sealed record GpuBenchOptions
     public int Steps { get; init; } = 20;
 
     /// <summary>The engine's precision.</summary>
-    public TrainingPrecision Precision { get; init; } = TrainingPrecision.BFloat16Autocast;
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
 
     /// <summary>AdamW kernels.</summary>
     public AdamWImplementation AdamW { get; init; } = AdamWImplementation.Fused;
@@ -63,7 +63,7 @@ internal sealed record GpuBenchOptions
     /// under libtorch's Kineto profiler (<see cref="MaskedSft.Torch.TorchProfiler"/>), so their tokens/s is not the bench's.</summary>
     public string? Profile { get; init; }
 
-    /// <summary>Parses --model gpt2-124m|gpt2-355m|qwen2.5-0.5b (B4 T2048; needs --pretrained DIR), --pretrained DIR, --batch, --seq, --warmup, --steps, --precision fp32|bf16-autocast|bf16|bf16-masters,
+    /// <summary>Parses --model gpt2-124m|gpt2-355m|qwen2.5-0.5b (B4 T2048; needs --pretrained DIR), --pretrained DIR, --batch, --seq, --warmup, --steps, --precision auto|fp32|bf16-autocast|bf16|bf16-masters (default auto: the engine's CUDA default),
     /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE,
     /// --profile TRACE.json.</summary>
     public static GpuBenchOptions Parse(string[] args)
@@ -91,6 +91,7 @@ internal sealed record GpuBenchOptions
                 {
                     Precision = Next() switch
                     {
+                        "auto" => TrainingPrecision.Auto,
                         "fp32" => TrainingPrecision.Float32,
                         "bf16-autocast" => TrainingPrecision.BFloat16Autocast,
                         "bf16" => TrainingPrecision.BFloat16,
