@@ -158,6 +158,23 @@ public sealed class PretrainedFineTuneTests
     }
 
     [TestMethod]
+    public void LoadSavedWeights_Bfloat16Checkpoint_WidensIntoAFloat32Model()
+    {
+        // A checkpoint of a bf16 run resumed under BFloat16Masters (the CUDA default) loads into float32 masters.
+        using var temp = new TempDirectory();
+        using var model = PretrainedCausalLm.Load(HfModelFixtures.Folder("qwen2"), new PretrainedModelOptions { DType = ScalarType.BFloat16 });
+        PretrainedModelWriter.Save(model, temp.Path);
+        using var fresh = PretrainedCausalLm.Create(model.Config, seed: 99);
+        Assert.AreEqual(ScalarType.Float32, fresh.DType);
+        ((ICausalLm)fresh).LoadSavedWeights(temp.Path);
+        var freshWeights = fresh.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            CollectionAssert.AreEqual(p.To(ScalarType.Float32).Reshape(-1).ToArray<float>(), freshWeights[name].Reshape(-1).ToArray<float>(), name + ": widened exactly");
+        }
+    }
+
+    [TestMethod]
     public void LoadSavedWeights_ShardedSave_RestoresEveryParameter()
     {
         using var temp = new TempDirectory();

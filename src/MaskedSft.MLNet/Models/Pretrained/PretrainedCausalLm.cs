@@ -168,15 +168,17 @@ public sealed class PretrainedCausalLm : Module, IKvCacheCausalLm
     public void Save(string directory) => PretrainedModelWriter.Save(this, directory);
 
     /// <summary>Reads back the weights <see cref="Save"/> wrote (model.safetensors or shards with their index) into this
-    /// model, as the trainer's checkpoints need; the dtypes must match (a checkpoint is written in the compute dtype).</summary>
+    /// model, as the trainer's checkpoints need, each converted to its parameter's dtype: a checkpoint of a bfloat16 run
+    /// (pure bf16 or autocast over a bf16 model) resumes into the float32 masters of <c>BFloat16Masters</c> (the CUDA
+    /// default) by widening, exactly; a float32 one into a bfloat16 model by rounding.</summary>
     /// <param name="directory">The folder.</param>
     /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
-    /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A parameter is missing or has another shape or dtype.</exception>
+    /// <exception cref="Torch.Safetensors.SafetensorsTensorException">A parameter is missing or has another shape.</exception>
     public void LoadSavedWeights(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         using var weights = Torch.Safetensors.SafetensorsWeights.Open(directory);
-        foreach (var (name, parameter) in NamedParameters()) weights.ReadInto(name, parameter, convertDType: false);
+        foreach (var (name, parameter) in NamedParameters()) weights.ReadInto(name, parameter, convertDType: true);
     }
 
     /// <summary>Fills the parameters as transformers initialises them: normal(0, initializer_range) for weights and
