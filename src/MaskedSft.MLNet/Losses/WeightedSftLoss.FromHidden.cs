@@ -102,8 +102,7 @@ public sealed partial class WeightedSftLoss
         var device = valid.Device;
         var dtype = selectedHidden.DType == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;  // the NLL's
         var eff = valid.To(dtype);                                                            // (B, T)
-        var rawAdv = advantages is null ? TorchOps.OnesLike(eff) : Broadcast(advantages.To(device), b, t).To(dtype);
-        var adv = NormalizeAdvantages(rawAdv, valid, Options.AdvantageNormalization, Options.Epsilon); // (B, T)
+        var adv = UsedAdvantages(advantages is null ? null : Broadcast(advantages.To(device), b, t), valid, eff); // (B, T)
         var coefficients = Options.Reduction == LossReduction.Sum
             ? adv.Mul(eff)
             : adv.Mul(AggregationWeights(eff, Options.Aggregation, normalizer, Options.NormLength)); // (B, T) d loss / d nll

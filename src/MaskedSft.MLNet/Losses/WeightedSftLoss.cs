@@ -171,19 +171,15 @@ public sealed partial class WeightedSftLoss
         ArgumentNullException.ThrowIfNull(effectiveMask);
         using var scope = new DisposeScope();
         var seqTokens = effectiveMask.Sum(1);                                                // (B)
-        Tensor Tokens() => normalizer is { } n
-            ? TorchOps.Scalar(Math.Max(n.SupervisedTokens, 1), weighted.DType, weighted.Device)
-            : effectiveMask.Sum().ClampMin(1.0);
-        Tensor Sequences() => normalizer is { } n
-            ? TorchOps.Scalar(Math.Max(n.SupervisedSequences, 1), weighted.DType, weighted.Device)
-            : seqTokens.Gt(0L).Sum(0, dtype: weighted.DType).ClampMin(1.0);
+        Tensor Tokens() => TokenCount(effectiveMask, normalizer, weighted.DType);
+        Tensor Sequences() => SequenceCount(seqTokens, normalizer, weighted.DType);
         var loss = mode switch
         {
             LossAggregation.TokenMean => weighted.Sum().Div(Tokens()),
             LossAggregation.SequenceMeanTokenMean => weighted.Sum(1).Div(seqTokens.ClampMin(1.0)).Sum().Div(Sequences()),
             LossAggregation.SequenceMeanTokenSum => weighted.Sum().Div(Sequences()),
             LossAggregation.SequenceMeanTokenSumNorm =>
-                weighted.Sum().Div((double)(normalizer?.NormLength ?? normLength ?? (int)weighted.Size(1))).Div(Sequences()),
+                weighted.Sum().Div((double)NormLengthOf(weighted, normalizer, normLength)).Div(Sequences()),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown loss aggregation."),
         };
         return loss.MoveToOuterScope();
@@ -200,26 +196,41 @@ public sealed partial class WeightedSftLoss
     private static Tensor AggregationWeights(Tensor effectiveMask, LossAggregation mode, LossNormalizer? normalizer, int? normLength)
     {
         using var scope = new DisposeScope();
-        var dtype = effectiveMask.DType;
-        var device = effectiveMask.Device;
-        var seqTokens = effectiveMask.Sum(1, keepDim: true);                                 // (B, 1)
-        Tensor Tokens() => normalizer is { } n
-            ? TorchOps.Scalar(Math.Max(n.SupervisedTokens, 1), dtype, device)
-            : effectiveMask.Sum().ClampMin(1.0);
-        Tensor Sequences() => normalizer is { } n
-            ? TorchOps.Scalar(Math.Max(n.SupervisedSequences, 1), dtype, device)
-            : seqTokens.Gt(0L).Sum(0, dtype: dtype).ClampMin(1.0);
+        var seqTokens = effectiveMask.Sum(1);                                                // (B)
+        Tensor Tokens() => TokenCount(effectiveMask, normalizer, effectiveMask.DType);
+        Tensor Sequences() => SequenceCount(seqTokens, normalizer, effectiveMask.DType);
         var factors = mode switch
         {
             LossAggregation.TokenMean => effectiveMask.Div(Tokens()),
-            LossAggregation.SequenceMeanTokenMean => effectiveMask.Div(seqTokens.ClampMin(1.0)).Div(Sequences()),
+            LossAggregation.SequenceMeanTokenMean => effectiveMask.Div(seqTokens.Unsqueeze(1).ClampMin(1.0)).Div(Sequences()),
             LossAggregation.SequenceMeanTokenSum => effectiveMask.Div(Sequences()),
             LossAggregation.SequenceMeanTokenSumNorm =>
-                effectiveMask.Div((double)(normalizer?.NormLength ?? normLength ?? (int)effectiveMask.Size(1))).Div(Sequences()),
+                effectiveMask.Div((double)NormLengthOf(effectiveMask, normalizer, normLength)).Div(Sequences()),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown loss aggregation."),
         };
         return factors.MoveToOuterScope();
     }
+
+    /// <summary>The token denominator of the aggregations: the normaliser's global count, else the supervised positions
+    /// of <paramref name="effectiveMask"/> (at least 1), in <paramref name="dtype"/>.</summary>
+    private static Tensor TokenCount(Tensor effectiveMask, LossNormalizer? normalizer, ScalarType dtype) => normalizer is { } n
+        ? TorchOps.Scalar(Math.Max(n.SupervisedTokens, 1), dtype, effectiveMask.Device)
+        : effectiveMask.Sum().ClampMin(1.0);
+
+    /// <summary>The sequence denominator of the aggregations: the normaliser's global count, else the rows with a
+    /// supervised position (at least 1), from the rows' token counts <paramref name="sequenceTokens"/> (B).</summary>
+    private static Tensor SequenceCount(Tensor sequenceTokens, LossNormalizer? normalizer, ScalarType dtype) => normalizer is { } n
+        ? TorchOps.Scalar(Math.Max(n.SupervisedSequences, 1), dtype, sequenceTokens.Device)
+        : sequenceTokens.Gt(0L).Sum(0, dtype: dtype).ClampMin(1.0);
+
+    /// <summary>L of seq-mean-token-sum-norm: the normaliser's, else the option's, else the positions per row.</summary>
+    private static int NormLengthOf(Tensor tokens, LossNormalizer? normalizer, int? normLength) =>
+        normalizer?.NormLength ?? normLength ?? (int)tokens.Size(1);
+
+    /// <summary>The advantages the loss weights each position by: the given ones (already (B, T)) in
+    /// <paramref name="like"/>'s dtype, or ones, normalised per <see cref="WeightedSftLossOptions.AdvantageNormalization"/>.</summary>
+    private Tensor UsedAdvantages(Tensor? advantages, Tensor valid, Tensor like) =>
+        NormalizeAdvantages(advantages is null ? TorchOps.OnesLike(like) : advantages.To(like.DType), valid, Options.AdvantageNormalization, Options.Epsilon);
 
     private WeightedSftLossResult ComputeAlignedCore(Tensor logits, Tensor targets, Tensor mask, Tensor? advantages, LossNormalizer? normalizer)
     {
@@ -237,8 +248,7 @@ public sealed partial class WeightedSftLoss
     private WeightedSftLossResult Finish(Tensor nll, Tensor valid, Tensor eff, Tensor? advantages, LossNormalizer? normalizer)
     {
         var perToken = TorchOps.Where(valid, nll, TorchOps.ZerosLike(nll));                                 // (B, T)
-        var rawAdv = advantages is null ? TorchOps.OnesLike(nll) : advantages.To(nll.DType);
-        var adv = NormalizeAdvantages(rawAdv, valid, Options.AdvantageNormalization, Options.Epsilon);     // (B, T)
+        var adv = UsedAdvantages(advantages, valid, nll);                                                   // (B, T)
         var weighted = perToken.Mul(adv);                                                                 // (B, T)
         var loss = Options.Reduction switch
         {

@@ -30,9 +30,6 @@ internal sealed class MasterWeights : IDisposable
     /// <summary>The masters under their parameters' names (what the optimizer steps).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Named { get; }
 
-    /// <summary>The masters in the parameters' order.</summary>
-    public IReadOnlyList<Parameter> Masters => _masters;
-
     /// <summary>Makes every model parameter bfloat16 holding its master rounded to nearest: parameters of another dtype
     /// get new bfloat16 data (<see cref="Tensor.SetData"/>: the same autograd leaf), bfloat16 ones are copied into.</summary>
     public void RoundIntoParameters()
