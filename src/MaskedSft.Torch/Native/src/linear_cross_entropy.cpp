@@ -8,9 +8,8 @@
 #include <string>
 
 #ifdef MSFT_CUDA_KERNELS
-#include <c10/cuda/CUDAStream.h>
-
 #include "cuda/cross_entropy_rows.h"
+#include "cuda_kernel_calls.h"
 #endif
 
 namespace {
@@ -41,18 +40,6 @@ at::ScalarType product_type(const at::Tensor& hidden) {
   return type;
 }
 
-// Whether the fused CUDA kernel handles these chunk logits (CUDA, float32 / bfloat16 / float16, contiguous rows).
-bool fused_kernel_applies(const at::Tensor& logits) {
-#ifdef MSFT_CUDA_KERNELS
-  const auto type = logits.scalar_type();
-  return logits.is_cuda() && logits.is_contiguous() &&
-         (type == at::kFloat || type == at::kBFloat16 || type == at::kHalf);
-#else
-  (void)logits;
-  return false;
-#endif
-}
-
 // The per-row work of one chunk of (r, V) logits z = logits · scale: lse, nll (0 at ignored rows) and argmax into the
 // (r) slices; with coefficients, the logits are then overwritten in place with coef · scale · (softmax(z) - onehot), the
 // gradient of Σ coef · nll with respect to the unscaled logits, in their dtype. One fused kernel on CUDA; the same
@@ -61,21 +48,15 @@ void chunk_rows(at::Tensor& logits, const at::Tensor& targets, int64_t ignore_in
                 const at::Tensor& coef, at::Tensor lse, at::Tensor nll, at::Tensor predictions,
                 at::ScalarType compute) {
 #ifdef MSFT_CUDA_KERNELS
-  if (compute == at::kFloat && fused_kernel_applies(logits)) {
-    const auto type = logits.scalar_type() == at::kBFloat16 ? msft::cuda::LogitsType::BFloat16
-                      : logits.scalar_type() == at::kHalf   ? msft::cuda::LogitsType::Float16
-                                                            : msft::cuda::LogitsType::Float32;
+  if (const auto type = msft::kernel_element_type(logits); type && compute == at::kFloat) {
     const auto coef_f = coef.defined() ? coef.to(at::kFloat).contiguous() : at::Tensor();
     const auto t = targets.contiguous();
-    const auto code = msft::cuda::cross_entropy_rows(
-        logits.data_ptr(), type, logits.size(0), logits.size(1), t.data_ptr<int64_t>(), ignore_index,
-        static_cast<float>(scale), coef_f.defined() ? coef_f.data_ptr<float>() : nullptr, lse.data_ptr<float>(),
-        nll.data_ptr<float>(), predictions.data_ptr<int64_t>(), logits.device().index(),
-        c10::cuda::getCurrentCUDAStream(logits.device().index()).stream());
-    if (code != 0) {
-      throw std::runtime_error(std::string("linear_cross_entropy: the fused CUDA kernel failed: ") +
-                               msft::cuda::error_string(code));
-    }
+    msft::check_kernel(msft::cuda::cross_entropy_rows(
+                           logits.data_ptr(), *type, logits.size(0), logits.size(1), t.data_ptr<int64_t>(),
+                           ignore_index, static_cast<float>(scale), coef_f.defined() ? coef_f.data_ptr<float>() : nullptr,
+                           lse.data_ptr<float>(), nll.data_ptr<float>(), predictions.data_ptr<int64_t>(),
+                           logits.device().index(), msft::kernel_stream(logits)),
+                       "linear_cross_entropy");
     return;
   }
 #endif

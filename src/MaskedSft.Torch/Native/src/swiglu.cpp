@@ -8,35 +8,21 @@
 #include <string>
 
 #ifdef MSFT_CUDA_KERNELS
-#include <c10/cuda/CUDAStream.h>
-
 #include "cuda/swiglu.h"
+#include "cuda_kernel_calls.h"
 #endif
 
 namespace {
 
 #ifdef MSFT_CUDA_KERNELS
-// The fused kernels take contiguous CUDA tensors of one float32 / bfloat16 / float16 dtype.
-bool fused(std::initializer_list<const at::Tensor*> tensors) {
-  const auto type = (*tensors.begin())->scalar_type();
-  if (type != at::kFloat && type != at::kBFloat16 && type != at::kHalf) return false;
+// The element type of the fused kernels when every tensor has it (contiguous CUDA tensors of one dtype), else none.
+std::optional<msft::cuda::ElementType> common_kernel_type(std::initializer_list<const at::Tensor*> tensors) {
+  const auto type = msft::kernel_element_type(**tensors.begin());
   for (const auto* t : tensors) {
-    if (!t->is_cuda() || !t->is_contiguous() || t->scalar_type() != type) return false;
+    if (msft::kernel_element_type(*t) != type) return std::nullopt;
   }
-  return true;
+  return type;
 }
-
-msft::cuda::LogitsType element_type(const at::Tensor& t) {
-  return t.scalar_type() == at::kBFloat16 ? msft::cuda::LogitsType::BFloat16
-         : t.scalar_type() == at::kHalf   ? msft::cuda::LogitsType::Float16
-                                          : msft::cuda::LogitsType::Float32;
-}
-
-void check(int code) {
-  if (code != 0) throw std::runtime_error(std::string("swiglu: the fused CUDA kernel failed: ") + msft::cuda::error_string(code));
-}
-
-void* stream_of(const at::Tensor& t) { return c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
 #endif
 
 // y = silu(g) · u; backward: du = dy · silu(g), dg = silu'(g) · dy · u (silu recomputed from g). On CUDA one fused
@@ -46,10 +32,11 @@ struct SwiGluFunction : public torch::autograd::Function<SwiGluFunction> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, at::Tensor gate, at::Tensor up) {
     ctx->save_for_backward({gate, up});
 #ifdef MSFT_CUDA_KERNELS
-    if (fused({&gate, &up})) {
+    if (const auto type = common_kernel_type({&gate, &up})) {
       auto out = at::empty_like(gate);
-      check(msft::cuda::swiglu_forward(gate.data_ptr(), up.data_ptr(), out.data_ptr(), gate.numel(), element_type(gate),
-                                       gate.device().index(), stream_of(gate)));
+      msft::check_kernel(msft::cuda::swiglu_forward(gate.data_ptr(), up.data_ptr(), out.data_ptr(), gate.numel(), *type,
+                                                    gate.device().index(), msft::kernel_stream(gate)),
+                         "swiglu");
       return {out};
     }
 #endif
@@ -65,13 +52,14 @@ struct SwiGluFunction : public torch::autograd::Function<SwiGluFunction> {
     at::Tensor grad_gate, grad_up;
 #ifdef MSFT_CUDA_KERNELS
     const auto dy_c = dy.contiguous();
-    if (fused({&dy_c, &gate, &up})) {
+    if (const auto type = common_kernel_type({&dy_c, &gate, &up})) {
       if (ctx->needs_input_grad(0)) grad_gate = at::empty_like(gate);
       if (ctx->needs_input_grad(1)) grad_up = at::empty_like(up);
-      check(msft::cuda::swiglu_backward(dy_c.data_ptr(), gate.data_ptr(), up.data_ptr(),
-                                        grad_gate.defined() ? grad_gate.data_ptr() : nullptr,
-                                        grad_up.defined() ? grad_up.data_ptr() : nullptr, gate.numel(),
-                                        element_type(gate), gate.device().index(), stream_of(gate)));
+      msft::check_kernel(msft::cuda::swiglu_backward(dy_c.data_ptr(), gate.data_ptr(), up.data_ptr(),
+                                                     grad_gate.defined() ? grad_gate.data_ptr() : nullptr,
+                                                     grad_up.defined() ? grad_up.data_ptr() : nullptr, gate.numel(), *type,
+                                                     gate.device().index(), msft::kernel_stream(gate)),
+                         "swiglu");
       return {grad_gate, grad_up};
     }
 #endif

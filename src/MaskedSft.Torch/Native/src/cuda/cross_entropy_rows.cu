@@ -151,27 +151,14 @@ void launch(void* logits, int64_t rows, int64_t vocab, const int64_t* targets, i
 
 }  // namespace
 
-int cross_entropy_rows(void* logits, LogitsType type, int64_t rows, int64_t vocab, const int64_t* targets,
+int cross_entropy_rows(void* logits, ElementType type, int64_t rows, int64_t vocab, const int64_t* targets,
                        int64_t ignore_index, float scale, const float* coef, float* lse, float* nll, int64_t* argmax,
                        int device, void* stream) {
   if (rows <= 0) return 0;
-  // This runtime keeps its own current device; the tensors' device is the one libtorch's stream belongs to.
-  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (type) {
-    case LogitsType::Float32:
-      launch<float>(logits, rows, vocab, targets, ignore_index, scale, coef, lse, nll, argmax, s);
-      break;
-    case LogitsType::BFloat16:
-      launch<__nv_bfloat16>(logits, rows, vocab, targets, ignore_index, scale, coef, lse, nll, argmax, s);
-      break;
-    case LogitsType::Float16:
-      launch<__half>(logits, rows, vocab, targets, ignore_index, scale, coef, lse, nll, argmax, s);
-      break;
-    default:
-      return static_cast<int>(cudaErrorInvalidValue);
-  }
-  return static_cast<int>(cudaGetLastError());
+  return detail::launch_for(type, device, [&](auto element) {
+    launch<decltype(element)>(logits, rows, vocab, targets, ignore_index, scale, coef, lse, nll, argmax,
+                              static_cast<cudaStream_t>(stream));
+  });
 }
 
 const char* error_string(int code) { return cudaGetErrorString(static_cast<cudaError_t>(code)); }

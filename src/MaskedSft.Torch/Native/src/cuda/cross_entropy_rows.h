@@ -5,10 +5,9 @@
 
 #include <cstdint>
 
-namespace msft::cuda {
+#include "kernels.h"
 
-// Element types of the logits the kernel reads and writes.
-enum class LogitsType : int { Float32 = 0, BFloat16 = 1, Float16 = 2 };
+namespace msft::cuda {
 
 // For each of `rows` rows of `logits` ((rows, vocab), row-major, contiguous, on the current CUDA device) with the row's
 // scaled logits z = logits · scale: writes lse[i] = logsumexp(z[i]), nll[i] = lse[i] - z[i, t] (0 where the target t is
@@ -17,11 +16,8 @@ enum class LogitsType : int { Float32 = 0, BFloat16 = 1, Float16 = 2 };
 // coef[i] · nll[i] with respect to the UNSCALED logits: coef[i] · scale · (softmax(z[i]) - onehot(t)), in the logits'
 // element type (rows whose target is ignored get zeros). Runs on `stream` (a cudaStream_t) of CUDA device `device`;
 // returns the CUDA error code of the launch (0 = success).
-int cross_entropy_rows(void* logits, LogitsType type, int64_t rows, int64_t vocab, const int64_t* targets,
+int cross_entropy_rows(void* logits, ElementType type, int64_t rows, int64_t vocab, const int64_t* targets,
                        int64_t ignore_index, float scale, const float* coef, float* lse, float* nll, int64_t* argmax,
                        int device, void* stream);
-
-// The message of a CUDA error code returned above.
-const char* error_string(int code);
 
 }  // namespace msft::cuda

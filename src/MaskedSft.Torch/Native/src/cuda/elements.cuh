@@ -6,6 +6,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include "kernels.h"
+
 namespace msft::cuda::detail {
 
 __device__ __forceinline__ float to_float(float x) { return x; }
@@ -26,5 +28,27 @@ template <class T, int VEC>
 struct alignas(sizeof(T) * VEC) Pack {
   T v[VEC];
 };
+
+// The common body of an entry point: makes `device` current for this runtime (it keeps its own current device; the
+// tensors' device is the one libtorch's stream belongs to), calls launch(T{}) with T the element type's C++ type, and
+// returns the CUDA error code of the launch (0 = success).
+template <class Launch>
+int launch_for(ElementType type, int device, Launch&& launch) {
+  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
+  switch (type) {
+    case ElementType::Float32:
+      launch(float{});
+      break;
+    case ElementType::BFloat16:
+      launch(__nv_bfloat16{});
+      break;
+    case ElementType::Float16:
+      launch(__half{});
+      break;
+    default:
+      return static_cast<int>(cudaErrorInvalidValue);
+  }
+  return static_cast<int>(cudaGetLastError());
+}
 
 }  // namespace msft::cuda::detail

@@ -105,31 +105,19 @@ void backward(const void* grad_out, const void* gate, const void* up, void* grad
 
 }  // namespace
 
-int swiglu_forward(const void* gate, const void* up, void* out, int64_t n, LogitsType type, int device, void* stream) {
+int swiglu_forward(const void* gate, const void* up, void* out, int64_t n, ElementType type, int device, void* stream) {
   if (n <= 0) return 0;
-  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (type) {
-    case LogitsType::Float32: forward<float>(gate, up, out, n, s); break;
-    case LogitsType::BFloat16: forward<__nv_bfloat16>(gate, up, out, n, s); break;
-    case LogitsType::Float16: forward<__half>(gate, up, out, n, s); break;
-    default: return static_cast<int>(cudaErrorInvalidValue);
-  }
-  return static_cast<int>(cudaGetLastError());
+  return detail::launch_for(type, device, [&](auto element) {
+    forward<decltype(element)>(gate, up, out, n, static_cast<cudaStream_t>(stream));
+  });
 }
 
 int swiglu_backward(const void* grad_out, const void* gate, const void* up, void* grad_gate, void* grad_up, int64_t n,
-                    LogitsType type, int device, void* stream) {
+                    ElementType type, int device, void* stream) {
   if (n <= 0) return 0;
-  if (const auto set = cudaSetDevice(device); set != cudaSuccess) return static_cast<int>(set);
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (type) {
-    case LogitsType::Float32: backward<float>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
-    case LogitsType::BFloat16: backward<__nv_bfloat16>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
-    case LogitsType::Float16: backward<__half>(grad_out, gate, up, grad_gate, grad_up, n, s); break;
-    default: return static_cast<int>(cudaErrorInvalidValue);
-  }
-  return static_cast<int>(cudaGetLastError());
+  return detail::launch_for(type, device, [&](auto element) {
+    backward<decltype(element)>(grad_out, gate, up, grad_gate, grad_up, n, static_cast<cudaStream_t>(stream));
+  });
 }
 
 }  // namespace msft::cuda
