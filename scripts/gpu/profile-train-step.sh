@@ -21,10 +21,10 @@ warmup=${WARMUP:-5}
 steps=${STEPS:-3}
 model=${MODEL:-gpt2-124m}
 batch=${BATCH:-16}
-# ours = default precision (bf16 autocast) and head (automatic chunking); ours-unchunked = HeadChunkRows 0 (the whole
+# ours = default precision (CUDA: bf16 with float32 masters) and head (automatic chunking); ours-bf16-autocast; ours-unchunked = HeadChunkRows 0 (the whole
 # (N, V) logits at once: the configuration of the 0.74x figure); ours-bf16 = pure bf16 weights.
 ours_sides=${OURS_SIDES:-ours ours-unchunked ours-bf16}
-py_sides=${PY_SIDES:-pytorch-compiled pytorch-eager}
+py_sides=${PY_SIDES-pytorch-compiled pytorch-eager}   # PY_SIDES="" runs none
 traces=/tmp/traces
 mkdir -p "$traces"
 exec > >(tee "$out/run.log") 2>&1
@@ -36,9 +36,21 @@ export DOTNET_ROOT=/tmp/dn PATH=/tmp/dn:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTN
 TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 native=${NATIVE_SRC:-$carry/Native}
-( cmake -S "$native" -B /tmp/nb -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release -DMSFT_WITH_NCCL=OFF \
-    && cmake --build /tmp/nb -j"${NATIVE_JOBS:-12}" ) > "$out/native-build.log" 2>&1 &
-build=$!
+nb=${NATIVE_PREBUILT:-/tmp/nb}   # NATIVE_PREBUILT: a shim build folder to reuse (run-all.sh's profile part), no build here
+build=
+if [ -z "${NATIVE_PREBUILT:-}" ]; then
+  ( cmake -S "$native" -B "$nb" -DCMAKE_PREFIX_PATH="$TP" -DCMAKE_BUILD_TYPE=Release -DMSFT_WITH_NCCL=OFF \
+      && cmake --build "$nb" -j"${NATIVE_JOBS:-12}" ) > "$out/native-build.log" 2>&1 &
+  build=$!
+fi
+# MODEL=qwen2.5-0.5b profiles the pretrained shape: its folder (random weights, the real config) is written first.
+model_args=(); ref_args=()
+case $model in
+  qwen*)
+    OMP_NUM_THREADS=4 python3 "$carry/pretrained_reference.py" write --shape "$model" --out "/tmp/$model" > /tmp/model-write.log 2>&1 \
+      || { echo "writing the $model folder failed:"; tail -5 /tmp/model-write.log; exit 1; }
+    model_args=(--pretrained "/tmp/$model"); ref_args=(--hf "/tmp/$model") ;;
+esac
 qwen=${QWEN:-1}
 deadline=${DEADLINE:-290}
 results="$out/results.jsonl"; : > "$results"
@@ -48,7 +60,7 @@ ref=/tmp/bench/reference.py
 for side in $py_sides; do
   echo "== $side ($((SECONDS - t0)) s)"
   python3 "$ref" --model "$model" --batch "$batch" --warmup "$warmup" --steps "$steps" --json "$results" \
-    --mode "${side#pytorch-}" --profile "$traces/$side.json" 2>&1 | grep -v "^W[0-9]" | tail -5
+    --mode "${side#pytorch-}" --profile "$traces/$side.json" "${ref_args[@]}" 2>&1 | grep -v "^W[0-9]" | tail -5
   if [ -n "${build:-}" ]; then
     echo "== waiting for the native build ($((SECONDS - t0)) s)"
     if ! wait "$build"; then grep -E "error|Error" "$out/native-build.log" | head -30; echo "native build failed"; fi
@@ -59,18 +71,22 @@ for side in $py_sides; do
     fi
   fi
 done
-export MASKEDSFT_NATIVE_LIB=/tmp/nb/libMaskedSftNative.so LD_LIBRARY_PATH="/tmp/nb:$TL:${LD_LIBRARY_PATH:-}"
-bench=(dotnet /tmp/bench/GpuTrainStep.dll --model "$model" --batch "$batch" --warmup "$warmup" --steps "$steps" --json "$results")
+if [ -n "${build:-}" ]; then   # no PyTorch side waited for it
+  wait "$build" || { grep -E "error|Error" "$out/native-build.log" | head -30; echo "native build failed"; }
+fi
+export MASKEDSFT_NATIVE_LIB=$nb/libMaskedSftNative.so LD_LIBRARY_PATH="$nb:$TL:${LD_LIBRARY_PATH:-}"
+bench=(dotnet /tmp/bench/GpuTrainStep.dll --model "$model" --batch "$batch" --warmup "$warmup" --steps "$steps" --json "$results" "${model_args[@]}")
 for side in $ours_sides; do
   echo "== $side ($((SECONDS - t0)) s)"
   case $side in
     ours) extra=() ;;
+    ours-bf16-autocast) extra=(--precision bf16-autocast) ;;
     ours-unchunked) extra=(--head-chunk-rows 0) ;;
     ours-bf16) extra=(--precision bf16) ;;
     ours-checkpointing) extra=(--checkpointing) ;;
     *) echo "unknown side $side"; continue ;;
   esac
-  [ -f /tmp/nb/libMaskedSftNative.so ] && "${bench[@]}" --label "$side" --profile "$traces/$side.json" "${extra[@]}" 2>&1 | tail -5
+  [ -f "$nb/libMaskedSftNative.so" ] && "${bench[@]}" --label "$side" --profile "$traces/$side.json" "${extra[@]}" 2>&1 | tail -5
 done
 echo "== summary ($((SECONDS - t0)) s)"
 args=()

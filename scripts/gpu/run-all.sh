@@ -6,7 +6,8 @@
 #   3. TensorBoard read-back of the carried sample runs (scripts/gpu/tensorboard_check.py, tensorboard's own reader);
 #   4. the chunked LM-head + CE memory bench (scripts/gpu/chunked-ce-bench.sh);
 #   5. issue 12's pretrained bench (scripts/gpu/bench-pretrained.sh: Qwen2.5-0.5B / Llama-3.2-1B shapes vs transformers+peft);
-#   6. issue 13's training-step bench (speed: scripts/gpu/gpu-train-step.sh; SIDES, MODELS, STEPS pick what runs).
+#   6. issue 13's training-step bench (speed: scripts/gpu/gpu-train-step.sh; SIDES, MODELS, STEPS pick what runs);
+#   7. kernel-level profiles (profile: scripts/gpu/profile-train-step.sh; PROFILES picks the shapes).
 # Here first:  bash scripts/gpu/prepare-carry.sh && bash scripts/gpu/bench-pretrained.sh prepare
 #              && bash scripts/gpu/tensorboard-sample.sh
 # Then the device tool: carry [".device-carry"], command `bash scripts/gpu/run-all.sh` (PARTS="tests tensorboard ce
@@ -69,4 +70,16 @@ part pretrained 230 bash scripts/gpu/bench-pretrained.sh
 # bench/GpuTrainStep (prepared into .device-carry by: CARRY_DIR=.device-carry bash scripts/gpu/prepare-gpu-train-step.sh)
 part speed "${SPEED_LIMIT:-300}" env CARRY="$carry" STEPS="${STEPS:-10}" SIDES="${SIDES:-ours ours-unchunked pytorch-compiled}" \
   MODELS="${MODELS:-gpt2-124m 16}" bash scripts/gpu/gpu-train-step.sh
+# 7. kernel-level profiles of our step (scripts/gpu/profile-train-step.sh on the shim built above): PROFILES="model batch,..."
+#    (default the Qwen2.5-0.5B shape B4), PROFILE_SIDES (ours sides, default ours), PROFILE_PY_SIDES (PyTorch sides, default
+#    none); each model's summary.txt lands in logs.tar.gz (profile-MODEL/), the traces are dropped.
+IFS=, read -ra profiles <<< "${PROFILES:-qwen2.5-0.5b 4}"
+for entry in "${profiles[@]}"; do
+  read -r m b <<< "$entry"
+  mkdir -p "$logs/profile-$m"
+  case " $parts " in *" profile "*) parts="$parts profile-$m" ;; esac
+  part "profile-$m" "${PROFILE_LIMIT:-150}" env CARRY="$carry" NATIVE_PREBUILT=/tmp/nb QWEN=0 MODEL="$m" BATCH="$b" \
+    OURS_SIDES="${PROFILE_SIDES:-ours}" PY_SIDES="${PROFILE_PY_SIDES-}" bash scripts/gpu/profile-train-step.sh
+  rm -f "$logs/profile-$m/traces.tar"
+done
 say "total: $(( $(date +%s) - start )) s"

@@ -70,6 +70,25 @@ public static partial class TorchOps
         return Tensor.Wrap(NativeMethods.msft_swiglu(gate.Handle, up.Handle), "swiglu", gate, up);
     }
 
+    /// <summary>Rotary position embeddings (Llama / Qwen's RoPE, transformers' rotate_half layout):
+    /// <c>x · cos + rotate_half(x) · sin</c> with <c>rotate_half(x) = (-x[..., D/2:], x[..., :D/2])</c>. On CUDA one
+    /// fused kernel each way where the library has them (float32 math, one rounding per element; the tables get no
+    /// gradient there), elsewhere the composition of ATen ops.</summary>
+    /// <param name="x">(B, H, T, D) queries or keys, D even; the last dimension contiguous for the fused path (a
+    /// transposed view of the projections' (B, T, H, D) output is taken as it is).</param>
+    /// <param name="cos">(B or 1, T, D) cosines of the positions' angles, x's dtype.</param>
+    /// <param name="sin">(B or 1, T, D) sines, the shape of <paramref name="cos"/>.</param>
+    /// <returns>(B, H, T, D).</returns>
+    /// <exception cref="ArgumentNullException">An operand is null.</exception>
+    /// <exception cref="TorchException">The shapes do not fit.</exception>
+    public static Tensor RotaryEmbedding(Tensor x, Tensor cos, Tensor sin)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(cos);
+        ArgumentNullException.ThrowIfNull(sin);
+        return Tensor.Wrap(NativeMethods.msft_rotary_embedding(x.Handle, cos.Handle, sin.Handle), "rotary_embedding", x, cos, sin);
+    }
+
     /// <summary>Rows of an embedding table selected by integer indices.</summary>
     /// <param name="weight">(V, D).</param>
     /// <param name="indices">int64 or int32 indices of any shape, each in [0, V).</param>

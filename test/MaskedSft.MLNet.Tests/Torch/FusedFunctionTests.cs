@@ -1,6 +1,6 @@
 // RMSNorm and SwiGLU as single autograd functions (rms_norm.cpp, swiglu.cpp): the same values and gradients as their
 // compositions of elementary ops, in float64, float32 and bfloat16, with and without a weight, over one and two
-// dimensions; clear errors; nothing leaked.
+// dimensions; the rotary embedding (rotary_embedding.cpp) against the rotation written out; clear errors; nothing leaked.
 using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Tests.Torch;
@@ -47,6 +47,31 @@ public sealed class FusedFunctionTests
         Close(gu2!, gu1!, tolerance, $"{dtype} dup");
     }
 
+    /// <summary>The rotation by hand: y[i] = x[i] cos[i] - x[i + D/2] sin[i], y[i + D/2] = x[i + D/2] cos[i + D/2] + x[i] sin[i + D/2];
+    /// its gradient through autograd of the same ops.</summary>
+    [TestMethod]
+    public void RotaryEmbedding_RotatesHalves_ValuesAndGradients()
+    {
+        using var scope = new DisposeScope();
+        var x = TorchOps.Randn([2, 3, 5, 8], Generator.Create(8));                  // (B, H, T, D)
+        var cos = TorchOps.Randn([2, 5, 8], Generator.Create(9));
+        var sin = TorchOps.Randn([2, 5, 8], Generator.Create(10));
+        var upstream = TorchOps.Randn([2, 3, 5, 8], Generator.Create(11));
+        var (y1, gx1, _) = Run(x, null, upstream, (a, _) => TorchOps.RotaryEmbedding(a, cos, sin));
+        var (y2, gx2, _) = Run(x, null, upstream, (a, _) =>
+        {
+            var x1 = a.Narrow(-1, 0, 4);
+            var x2 = a.Narrow(-1, 4, 4);
+            var c = cos.Unsqueeze(1);
+            var s = sin.Unsqueeze(1);
+            var low = x1.Mul(c.Narrow(-1, 0, 4)).Sub(x2.Mul(s.Narrow(-1, 0, 4)));
+            var high = x2.Mul(c.Narrow(-1, 4, 4)).Add(x1.Mul(s.Narrow(-1, 4, 4)));
+            return TorchOps.Cat([low, high], -1);
+        });
+        Close(y2, y1, 1e-6, "y");
+        Close(gx2, gx1, 1e-6, "dx");
+    }
+
     [TestMethod]
     public void BadShapes_ThrowNamingThem()
     {
@@ -54,6 +79,8 @@ public sealed class FusedFunctionTests
         StringAssert.Contains(Assert.ThrowsExactly<TorchException>(() => TorchOps.SwiGlu(TorchOps.Zeros([2, 3]), TorchOps.Zeros([2, 4]))).Message, "gate and up of one shape");
         StringAssert.Contains(Assert.ThrowsExactly<TorchException>(() => TorchOps.RmsNorm(TorchOps.Zeros([2, 3]), TorchOps.Ones([4]))).Message, "must have the normalized shape");
         StringAssert.Contains(Assert.ThrowsExactly<TorchException>(() => TorchOps.RmsNorm(TorchOps.Zeros([2, 3]), null, 1e-6, 3)).Message, "out of range");
+        StringAssert.Contains(Assert.ThrowsExactly<TorchException>(() => TorchOps.RotaryEmbedding(TorchOps.Zeros([1, 2, 3, 5]), TorchOps.Zeros([1, 3, 5]), TorchOps.Zeros([1, 3, 5]))).Message, "D even");
+        StringAssert.Contains(Assert.ThrowsExactly<TorchException>(() => TorchOps.RotaryEmbedding(TorchOps.Zeros([1, 2, 3, 4]), TorchOps.Zeros([1, 4, 4]), TorchOps.Zeros([1, 4, 4]))).Message, "tables (B or 1, T, D)");
     }
 
     [TestMethod]
@@ -65,9 +92,10 @@ public sealed class FusedFunctionTests
                 using var scope = new DisposeScope();
                 var x = TorchOps.Randn([2, 3, 8], Generator.Create(7)).WithRequiresGrad();
                 var w = TorchOps.Ones([8]).WithRequiresGrad();
-                TorchOps.SwiGlu(TorchOps.RmsNorm(x, w), x).Sum().Backward();
+                var rotated = TorchOps.RotaryEmbedding(x.Unsqueeze(1), TorchOps.Ones([2, 3, 8]), TorchOps.Zeros([2, 3, 8])).Squeeze(1);
+                TorchOps.SwiGlu(TorchOps.RmsNorm(rotated, w), x).Sum().Backward();
             },
-            "rms_norm + swiglu");
+            "rms_norm + swiglu + rotary_embedding");
     }
 
     /// <summary>The composition the functions replace (half inputs normalized in float32, cast back, then scaled).</summary>

@@ -69,15 +69,9 @@ internal sealed class RotaryEmbedding : IDisposable
         return dtype == ScalarType.Float32 ? (cos, sin) : (cos.To(dtype), sin.To(dtype));
     }
 
-    /// <summary>x · cos + rotate_half(x) · sin for x (B, H, T, D) and tables (B, T, D).</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        var half = x.Size(-1) / 2;
-        var x1 = x.Narrow(-1, 0, half);                                                                     // (B, H, T, D/2)
-        var x2 = x.Narrow(-1, half, half);
-        var rotated = TorchOps.Cat([x2.Neg(), x1], -1);                                                      // (B, H, T, D)
-        return x.Mul(cos.Unsqueeze(1)).Add(rotated.Mul(sin.Unsqueeze(1)));
-    }
+    /// <summary>x · cos + rotate_half(x) · sin for x (B, H, T, D) and tables (B, T, D) (one fused kernel each way on
+    /// CUDA: <see cref="TorchOps.RotaryEmbedding"/>).</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => TorchOps.RotaryEmbedding(x, cos, sin);
 
     public void Dispose()
     {

@@ -7,6 +7,15 @@
 #include <string>
 #include <vector>
 
+#ifdef MSFT_CUDA_KERNELS
+#include <c10/util/accumulate.h>
+
+#include <optional>
+
+#include "cuda/rms_norm.h"
+#include "cuda_kernel_calls.h"
+#endif
+
 namespace {
 
 // The last ndim dimensions of a tensor of rank `rank`, as negative indices.
@@ -22,8 +31,20 @@ at::ScalarType statistics_type(const at::Tensor& x) {
   return type == at::kHalf || type == at::kBFloat16 ? at::kFloat : type;
 }
 
+#ifdef MSFT_CUDA_KERNELS
+// The fused kernels' element type when they take this call: contiguous CUDA x (and weight, if any) of one kernel dtype and
+// rows no wider than the kernels' limit; else none (the ATen ops run).
+std::optional<msft::cuda::ElementType> fused_type(const at::Tensor& x, const at::Tensor& weight, int64_t cols) {
+  const auto type = msft::kernel_element_type(x);
+  if (!type || cols > msft::cuda::kRmsNormMaxColumns) return std::nullopt;
+  if (weight.numel() > 0 && msft::kernel_element_type(weight) != type) return std::nullopt;
+  return type;
+}
+#endif
+
 // y = (x / sqrt(mean(x²) + eps)) · weight over the last ndim dimensions; half inputs are normalized in float32 and cast
-// back before the weight is applied (as Llama/Qwen do). Backward: with x̂ = x · r (r = 1/rms, float32),
+// back before the weight is applied (as Llama/Qwen do). On CUDA one fused kernel each way where the library has them
+// (the same roundings; the sums in another order). Backward: with x̂ = x · r (r = 1/rms, float32),
 // dx = r · (g - x̂ · mean(g · x̂)) for g = dy · weight, and dweight = Σ over the leading dimensions of dy · x̂ (the x̂
 // rounded as in the forward).
 struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
@@ -33,13 +54,28 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const bool weighted = weight.numel() > 0;
     const auto dims = trailing_dims(ndim);
     const auto stats = statistics_type(x);
+    ctx->saved_data["ndim"] = ndim;
+    ctx->saved_data["weighted"] = weighted;
+#ifdef MSFT_CUDA_KERNELS
+    const int64_t cols = x.numel() == 0 ? 0 : c10::multiply_integers(x.sizes().slice(static_cast<size_t>(x.dim() - ndim)));
+    if (const auto type = cols > 0 ? fused_type(x, weight, cols) : std::nullopt) {
+      auto stat_shape = x.sizes().vec();
+      for (int64_t i = x.dim() - ndim; i < x.dim(); ++i) stat_shape[static_cast<size_t>(i)] = 1;
+      auto rstd = at::empty(stat_shape, x.options().dtype(at::kFloat));  // (..., 1, ...) float
+      auto y = at::empty_like(x);
+      msft::check_kernel(msft::cuda::rms_norm_forward(x.data_ptr(), weighted ? weight.data_ptr() : nullptr, y.data_ptr(),
+                                                      rstd.data_ptr<float>(), x.numel() / cols, cols, eps, *type,
+                                                      x.device().index(), msft::kernel_stream(x)),
+                         "rms_norm");
+      ctx->save_for_backward({x, weight, rstd});
+      return {y};
+    }
+#endif
     const auto xf = x.to(stats);
     const auto rstd = at::rsqrt(xf.square().mean(dims, /*keepdim=*/true).add_(eps));  // (..., 1, ...) float
     auto y = xf.mul(rstd).to(x.scalar_type());
     if (weighted) y = y * weight;
     ctx->save_for_backward({x, weight, rstd});
-    ctx->saved_data["ndim"] = ndim;
-    ctx->saved_data["weighted"] = weighted;
     return {y};
   }
 
@@ -54,8 +90,31 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const auto dims = trailing_dims(ndim);
     const auto stats = rstd.scalar_type();
     const auto& dy = grads[0];
-    const auto xhat = x.to(stats).mul(rstd);                                    // float
     at::Tensor grad_x, grad_weight;
+#ifdef MSFT_CUDA_KERNELS
+    const int64_t cols = x.numel() == 0 ? 0 : x.numel() / rstd.numel();
+    const auto dy_c = dy.contiguous();
+    if (const auto type = cols > 0 && rstd.scalar_type() == at::kFloat && msft::kernel_element_type(dy_c) ==
+                                                                                  msft::kernel_element_type(x)
+                              ? fused_type(x, weight, cols)
+                              : std::nullopt) {
+      const int64_t rows = x.numel() / cols;
+      const int device = x.device().index();
+      at::Tensor partials;
+      if (weighted && ctx->needs_input_grad(1)) {
+        partials = at::empty({msft::cuda::rms_norm_backward_partials(rows, device), cols}, x.options().dtype(at::kFloat));
+      }
+      if (ctx->needs_input_grad(0)) grad_x = at::empty_like(x);
+      msft::check_kernel(msft::cuda::rms_norm_backward(dy_c.data_ptr(), x.data_ptr(), weighted ? weight.data_ptr() : nullptr,
+                                                       rstd.data_ptr<float>(), grad_x.defined() ? grad_x.data_ptr() : nullptr,
+                                                       partials.defined() ? partials.data_ptr<float>() : nullptr, rows, cols,
+                                                       *type, device, msft::kernel_stream(x)),
+                         "rms_norm");
+      if (partials.defined()) grad_weight = partials.sum(0).reshape(weight.sizes()).to(weight.scalar_type());
+      return {grad_x, grad_weight, at::Tensor(), at::Tensor()};
+    }
+#endif
+    const auto xhat = x.to(stats).mul(rstd);                                    // float
     if (weighted && ctx->needs_input_grad(1)) {
       std::vector<int64_t> leading;
       for (int64_t i = 0; i < x.dim() - ndim; ++i) leading.push_back(i);
