@@ -3,7 +3,8 @@ namespace MaskedSft.Torch;
 
 public static partial class TorchOps
 {
-    /// <summary>input @ weight^T + bias.</summary>
+    /// <summary>input @ weight^T + bias. On CUDA with a bias (outside autocast, where the library has its CUDA kernels)
+    /// the bias gradient is summed by a column-sum kernel in float32; values and the other gradients are ATen's.</summary>
     /// <param name="input">(..., in).</param>
     /// <param name="weight">(out, in).</param>
     /// <param name="bias">(out), or null.</param>
@@ -17,7 +18,10 @@ public static partial class TorchOps
         return Tensor.Wrap(NativeMethods.msft_linear(input.Handle, weight.Handle, Tensor.HandleOf(bias)), "linear", input, weight, bias);
     }
 
-    /// <summary>Layer normalization over the trailing dimensions given by <paramref name="normalizedShape"/>.</summary>
+    /// <summary>Layer normalization over the trailing dimensions given by <paramref name="normalizedShape"/>. On CUDA
+    /// (outside autocast, rows up to 65536 wide, where the library has its CUDA kernels) one fused kernel forward, one for the
+    /// input gradient and one for the weight and bias gradients; elsewhere ATen's layer_norm. The same values within float32 summation
+    /// order.</summary>
     /// <param name="input">(..., *normalizedShape).</param>
     /// <param name="normalizedShape">The trailing shape normalized over.</param>
     /// <param name="weight">Scale of that shape, or null.</param>
@@ -41,7 +45,8 @@ public static partial class TorchOps
 
     /// <summary>RMS normalization over the last <paramref name="normalizedDims"/> dimensions:
     /// x / sqrt(mean(x^2) + eps) * weight (half/bfloat16 inputs are normalized in float32, then cast back), as one
-    /// autograd function that keeps only the input and the per-row 1/rms for backward.</summary>
+    /// autograd function that keeps only the input and the per-row 1/rms for backward; on CUDA (rows up to 65536 wide,
+    /// where the library has its CUDA kernels) one fused kernel each way.</summary>
     /// <param name="input">The input.</param>
     /// <param name="weight">Scale over the normalized dimensions, or null.</param>
     /// <param name="eps">Added to the mean square.</param>

@@ -7,9 +7,6 @@ namespace MaskedSft.Torch;
 internal static unsafe partial class NativeMethods
 {
     [LibraryImport(LibraryName)]
-    internal static partial IntPtr msft_linear(IntPtr x, IntPtr weight, IntPtr bias);
-
-    [LibraryImport(LibraryName)]
     internal static partial IntPtr msft_gelu(IntPtr x, [MarshalAs(UnmanagedType.U1)] bool tanh_approximation);
 
     [LibraryImport(LibraryName)]
@@ -23,9 +20,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial IntPtr msft_log_softmax(IntPtr x, long dim, int dtype);
-
-    [LibraryImport(LibraryName)]
-    internal static partial IntPtr msft_layer_norm(IntPtr x, long* shape, long ndim, IntPtr weight, IntPtr bias, double eps);
 
     [LibraryImport(LibraryName)]
     internal static partial IntPtr msft_embedding(IntPtr weight, IntPtr indices, long padding_idx);

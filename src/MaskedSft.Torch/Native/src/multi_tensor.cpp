@@ -5,6 +5,11 @@
 #include <string>
 #include <vector>
 
+#ifdef MSFT_CUDA_KERNELS
+#include "cuda/multi_tensor_copy.h"
+#include "cuda_kernel_calls.h"
+#endif
+
 namespace {
 
 void check_pairs(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b, const char* what) {
@@ -16,8 +21,45 @@ void check_pairs(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>
   }
 }
 
-// into[i].copy_(from[i]) for every i, as one multi-tensor copy on libtorch 2.2+.
+#ifdef MSFT_CUDA_KERNELS
+// Copies with our multi-tensor kernel when every pair is contiguous CUDA tensors of one device with one (source,
+// destination) pair of kernel dtypes: one launch per kCopyBatch tensors. Returns false (nothing copied) otherwise.
+bool kernel_copy_all(std::vector<at::Tensor>& into, const std::vector<at::Tensor>& from) {
+  if (into.empty()) return false;
+  const auto from_type = msft::kernel_element_type(from[0]);
+  const auto to_type = msft::kernel_element_type(into[0]);
+  if (!from_type || !to_type) return false;
+  const auto device = into[0].device();
+  for (size_t i = 0; i < into.size(); ++i) {
+    if (msft::kernel_element_type(from[i]) != from_type || msft::kernel_element_type(into[i]) != to_type ||
+        from[i].device() != device || into[i].device() != device) {
+      return false;
+    }
+  }
+  msft::cuda::CopyBatch batch{};
+  const auto flush = [&] {
+    msft::check_kernel(msft::cuda::multi_tensor_copy(batch, *from_type, *to_type, device.index(),
+                                                     msft::kernel_stream(into[0])),
+                       "copy_tensors");
+    batch.tensors = 0;
+  };
+  for (size_t i = 0; i < into.size(); ++i) {
+    batch.from[batch.tensors] = from[i].data_ptr();
+    batch.to[batch.tensors] = into[i].data_ptr();
+    batch.count[batch.tensors] = into[i].numel();
+    if (++batch.tensors == msft::cuda::kCopyBatch) flush();
+  }
+  if (batch.tensors > 0) flush();
+  return true;
+}
+#endif
+
+// into[i].copy_(from[i]) for every i: our multi-tensor kernel where it takes the lists (dtype conversion included),
+// else libtorch's multi-tensor copy on libtorch 2.2+ (one dtype), else a copy per tensor.
 void copy_all(std::vector<at::Tensor>& into, const std::vector<at::Tensor>& from) {
+#ifdef MSFT_CUDA_KERNELS
+  if (kernel_copy_all(into, from)) return;
+#endif
 #if (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2) || TORCH_VERSION_MAJOR > 2
   if (!into.empty()) {
     at::_foreach_copy_(into, from);
@@ -38,6 +80,9 @@ MSFT_EXPORT int32_t msft_move_gradients(const msft_tensor* sources, const msft_t
     const auto into = msft::tensors(accumulators, count);
     check_pairs(from, into, "move_gradients");
     at::NoGradGuard no_grad;
+    // New accumulator gradients (the first micro-batch of a step) are allocated here and filled by one multi-tensor
+    // copy; existing ones get the gradient added.
+    std::vector<at::Tensor> fresh, widened;
     for (size_t i = 0; i < from.size(); ++i) {
       auto& source_grad = const_cast<at::Tensor&>(from[i]).mutable_grad();
       if (!source_grad.defined()) continue;
@@ -45,10 +90,13 @@ MSFT_EXPORT int32_t msft_move_gradients(const msft_tensor* sources, const msft_t
       if (target.defined()) {
         target.add_(source_grad);
       } else {
-        target = source_grad.to(into[i].scalar_type(), /*non_blocking=*/false, /*copy=*/true);
+        target = at::empty(source_grad.sizes(), source_grad.options().dtype(into[i].scalar_type()));
+        fresh.push_back(target);
+        widened.push_back(source_grad.contiguous());
       }
       source_grad.reset();
     }
+    copy_all(fresh, widened);
   })
 }
 

@@ -1,10 +1,6 @@
-// Neural-network functions: linear, activations, softmax, normalizations, embedding, dropout, losses, interpolation.
+// Neural-network functions: activations, softmax, embedding, dropout, losses, interpolation (linear: linear.cpp;
+// normalizations: layer_norm.cpp, rms_norm.cpp).
 #include "msft.h"
-
-// x @ weight^T + bias (bias may be null).
-MSFT_EXPORT msft_tensor msft_linear(msft_tensor x, msft_tensor weight, msft_tensor bias) {
-  MSFT_TENSOR(at::linear(TEN(x), TEN(weight), msft::opt(bias)))
-}
 
 // GELU, exact (erf) or with the tanh approximation.
 MSFT_EXPORT msft_tensor msft_gelu(msft_tensor x, bool tanh_approximation) {
@@ -28,12 +24,6 @@ MSFT_EXPORT msft_tensor msft_log_softmax(msft_tensor x, int64_t dim, int32_t dty
     if (dtype >= 0) return msft::wrap(at::log_softmax(TEN(x), dim, msft::dtype(dtype)));
     return msft::wrap(at::log_softmax(TEN(x), dim));
   })
-}
-
-// Layer normalization over the trailing dimensions of the given shape (weight and bias may be null).
-MSFT_EXPORT msft_tensor msft_layer_norm(msft_tensor x, const int64_t* shape, int64_t ndim, msft_tensor weight,
-                                        msft_tensor bias, double eps) {
-  MSFT_TENSOR(at::layer_norm(TEN(x), msft::ints(shape, ndim), msft::opt(weight), msft::opt(bias), eps))
 }
 
 // Rows of weight selected by integer indices (padding_idx -1 = none: that row gets no gradient).

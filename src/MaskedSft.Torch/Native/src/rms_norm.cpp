@@ -12,7 +12,8 @@
 
 #include <optional>
 
-#include "cuda/rms_norm.h"
+#include "cuda/column_sums.h"
+#include "cuda/row_norm.h"
 #include "cuda_kernel_calls.h"
 #endif
 
@@ -36,7 +37,7 @@ at::ScalarType statistics_type(const at::Tensor& x) {
 // rows no wider than the kernels' limit; else none (the ATen ops run).
 std::optional<msft::cuda::ElementType> fused_type(const at::Tensor& x, const at::Tensor& weight, int64_t cols) {
   const auto type = msft::kernel_element_type(x);
-  if (!type || cols > msft::cuda::kRmsNormMaxColumns) return std::nullopt;
+  if (!type || cols > msft::cuda::kRowNormMaxColumns) return std::nullopt;
   if (weight.numel() > 0 && msft::kernel_element_type(weight) != type) return std::nullopt;
   return type;
 }
@@ -63,7 +64,8 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
       for (int64_t i = x.dim() - ndim; i < x.dim(); ++i) stat_shape[static_cast<size_t>(i)] = 1;
       auto rstd = at::empty(stat_shape, x.options().dtype(at::kFloat));  // (..., 1, ...) float
       auto y = at::empty_like(x);
-      msft::check_kernel(msft::cuda::rms_norm_forward(x.data_ptr(), weighted ? weight.data_ptr() : nullptr, y.data_ptr(),
+      msft::check_kernel(msft::cuda::row_norm_forward(msft::cuda::RowNorm::Rms, x.data_ptr(),
+                                                      weighted ? weight.data_ptr() : nullptr, nullptr, y.data_ptr(), nullptr,
                                                       rstd.data_ptr<float>(), x.numel() / cols, cols, eps, *type,
                                                       x.device().index(), msft::kernel_stream(x)),
                          "rms_norm");
@@ -102,15 +104,21 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
       const int device = x.device().index();
       at::Tensor partials;
       if (weighted && ctx->needs_input_grad(1)) {
-        partials = at::empty({msft::cuda::rms_norm_backward_partials(rows, device), cols}, x.options().dtype(at::kFloat));
+        partials = at::empty({msft::cuda::row_norm_backward_partials(rows, cols, device), cols}, x.options().dtype(at::kFloat));
       }
       if (ctx->needs_input_grad(0)) grad_x = at::empty_like(x);
-      msft::check_kernel(msft::cuda::rms_norm_backward(dy_c.data_ptr(), x.data_ptr(), weighted ? weight.data_ptr() : nullptr,
-                                                       rstd.data_ptr<float>(), grad_x.defined() ? grad_x.data_ptr() : nullptr,
-                                                       partials.defined() ? partials.data_ptr<float>() : nullptr, rows, cols,
-                                                       *type, device, msft::kernel_stream(x)),
+      msft::check_kernel(msft::cuda::row_norm_backward(msft::cuda::RowNorm::Rms, dy_c.data_ptr(), x.data_ptr(),
+                                                       weighted ? weight.data_ptr() : nullptr, nullptr, rstd.data_ptr<float>(),
+                                                       grad_x.defined() ? grad_x.data_ptr() : nullptr,
+                                                       partials.defined() ? partials.data_ptr<float>() : nullptr, nullptr, rows,
+                                                       cols, *type, device, msft::kernel_stream(x)),
                          "rms_norm");
-      if (partials.defined()) grad_weight = partials.sum(0).reshape(weight.sizes()).to(weight.scalar_type());
+      if (partials.defined()) {  // the partial rows summed and rounded to the weight's dtype in one launch
+        grad_weight = at::empty(weight.sizes(), weight.options());
+        msft::check_kernel(msft::cuda::finish_partials(partials.data_ptr<float>(), partials.size(0), cols,
+                                                       grad_weight.data_ptr(), *type, device, msft::kernel_stream(x)),
+                           "rms_norm");
+      }
       return {grad_x, grad_weight, at::Tensor(), at::Tensor()};
     }
 #endif
