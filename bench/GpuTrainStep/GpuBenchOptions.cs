@@ -53,6 +53,11 @@ internal sealed record GpuBenchOptions
     /// <summary>Recompute blocks in backward.</summary>
     public bool Checkpointing { get; init; }
 
+    /// <summary>Whether every timed step reads its metrics (TrainingEngine.RunStep: one host synchronization per step,
+    /// as the trainer's progress does) instead of the last one only (RunStepDeferred, as the PyTorch reference, which
+    /// reads nothing per step).</summary>
+    public bool ReadEveryStep { get; init; }
+
     /// <summary>Label of this variant in the results.</summary>
     public string Label { get; init; } = "ours";
 
@@ -64,7 +69,7 @@ internal sealed record GpuBenchOptions
     public string? Profile { get; init; }
 
     /// <summary>Parses --model gpt2-124m|gpt2-355m|qwen2.5-0.5b (B4 T2048; needs --pretrained DIR), --pretrained DIR, --batch, --seq, --warmup, --steps, --precision auto|fp32|bf16-autocast|bf16|bf16-masters (default auto: the engine's CUDA default),
-    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --head-chunk-rows N, --label, --json FILE,
+    /// --adamw fused|multi-tensor|per-tensor, --checkpointing, --read-every-step, --head-chunk-rows N, --label, --json FILE,
     /// --profile TRACE.json.</summary>
     public static GpuBenchOptions Parse(string[] args)
     {
@@ -110,6 +115,7 @@ internal sealed record GpuBenchOptions
                     },
                 },
                 "--checkpointing" => o with { Checkpointing = true },
+                "--read-every-step" => o with { ReadEveryStep = true },
                 "--head-chunk-rows" => o with { HeadChunkRows = Int() },
                 "--label" => o with { Label = Next() },
                 "--json" => o with { Json = Next() },

@@ -73,9 +73,17 @@ var memoryStats = TryMemory(() => CudaMemory.ResetPeak());
 var reads = TensorCounters.HostReads;
 if (o.Profile is not null) TorchProfiler.Start(cuda: true);
 var watch = Stopwatch.StartNew();
-for (var i = 0; i < o.Steps; i++) last = engine.RunStep(window);
+PendingStepMetrics? pending = null;  // the timed steps read no metrics but the last one's (--read-every-step: each step's)
+for (var i = 0; i < o.Steps; i++)
+{
+    pending?.Dispose();
+    pending = engine.RunStepDeferred(window);
+    if (o.ReadEveryStep) last = pending.Read();
+}
+
 TorchOps.CudaSynchronize();
 var seconds = watch.Elapsed.TotalSeconds;
+last = pending?.Read() ?? last;
 if (o.Profile is { } tracePath) TorchProfiler.Stop(tracePath);
 var readsPerStep = (TensorCounters.HostReads - reads) / (double)o.Steps;
 var memory = memoryStats ? CudaMemory.Stats() : new CudaMemoryStats(-1, -1, -1);
@@ -87,7 +95,7 @@ var result = new Dictionary<string, object>
     ["seq"] = o.Sequence, ["vocab"] = o.Vocab, ["params"] = parameters, ["mfu_params"] = mfuParameters, ["attn_width"] = o.AttentionWidth ?? o.Width, ["steps"] = o.Steps, ["seconds"] = seconds,
     ["tokens_per_s"] = tokensPerSecond, ["peak_bytes"] = memory.PeakAllocated, ["reserved_bytes"] = memory.Reserved,
     ["precision"] = engine.Precision.ToString(), ["adamw"] = engine.Optimizer.LastImplementation?.ToString() ?? "?",
-    ["checkpointing"] = o.Checkpointing, ["head_chunk_rows"] = o.HeadChunkRows?.ToString(CultureInfo.InvariantCulture) ?? "auto",
+    ["checkpointing"] = o.Checkpointing, ["read_every_step"] = o.ReadEveryStep, ["head_chunk_rows"] = o.HeadChunkRows?.ToString(CultureInfo.InvariantCulture) ?? "auto",
     ["fused_ce_kernel"] = TorchOps.HasFusedCrossEntropyKernel, ["host_reads_per_step"] = readsPerStep, ["final_loss"] = last!.Loss,
     ["profiled"] = o.Profile is not null,
 };

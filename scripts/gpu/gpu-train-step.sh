@@ -11,7 +11,7 @@ carry=${CARRY:-.device-carry-speed}
 out=${OUT:-$carry/out}
 mkdir -p "$out"
 steps=${STEPS:-20}
-sides=${SIDES:-ours ours-checkpointing pytorch-eager pytorch-compiled}   # ours = the engine default (bf16 masters on CUDA); also: ours-bf16-autocast, ours-bf16-masters, ours-bf16 (pure bfloat16 weights), ours-unchunked
+sides=${SIDES:-ours ours-checkpointing pytorch-eager pytorch-compiled}   # ours = the engine default (bf16 masters on CUDA), metrics read after the last step only (as the reference); also: ours-read-every-step, ours-bf16-autocast, ours-bf16-masters, ours-bf16 (pure bfloat16 weights), ours-unchunked
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)'; } | tee "$out/machine.txt"
 mkdir -p /tmp/dn && tar xJf "$carry/dotnet-rt.tar.xz" -C /tmp/dn
 export DOTNET_ROOT=/tmp/dn PATH=/tmp/dn:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -45,6 +45,7 @@ for spec in "${specs[@]}"; do
     case $side in
       ours) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours 2>&1 | tail -3 ;;
       ours-unchunked) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-unchunked --head-chunk-rows 0 2>&1 | tail -3 ;;
+      ours-read-every-step) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-read-every-step --read-every-step 2>&1 | tail -3 ;;
       ours-checkpointing) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-checkpointing --checkpointing 2>&1 | tail -3 ;;
       ours-bf16) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-bf16 --precision bf16 2>&1 | tail -3 ;;
       ours-bf16-autocast) "${bench[@]}" --model "$1" --batch "$2" "${ours_extra[@]}" --steps "$steps" --json "$results" --label ours-bf16-autocast --precision bf16-autocast 2>&1 | tail -3 ;;

@@ -130,6 +130,22 @@ public sealed class TrainingEngine<TBatch> : IDisposable
     /// met mismatched dtypes (e.g. frozen float32 parameters); the message has the hint.</exception>
     public StepMetrics RunStep(IReadOnlyList<TBatch> window)
     {
+        using var pending = RunStepDeferred(window);
+        return pending.Read();
+    }
+
+    /// <summary>Runs one optimizer step like <see cref="RunStep"/> but leaves its metrics on the device, so nothing waits
+    /// for the GPU: the host queues the next step while this one runs. Read the metrics on the steps that log
+    /// (<see cref="PendingStepMetrics.Read"/>, one host read) and dispose the others.</summary>
+    /// <param name="window">The step's micro-batches (filled; at least one).</param>
+    /// <returns>The step's pending metrics (dispose them).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="window"/> is null.</exception>
+    /// <exception cref="ArgumentException">The window is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    /// <exception cref="DistributedException">A collective failed (another rank ended or timed out).</exception>
+    /// <exception cref="InvalidOperationException">See <see cref="RunStep"/>.</exception>
+    public PendingStepMetrics RunStepDeferred(IReadOnlyList<TBatch> window)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(window);
         if (window.Count == 0) throw new ArgumentException("a step needs at least one micro-batch.", nameof(window));
@@ -178,9 +194,8 @@ public sealed class TrainingEngine<TBatch> : IDisposable
             var paramNorm = TorchOps.TotalNorm(_stepped).To(ScalarType.Float64);                     // ()
             var device = sums.Device;
             var values = TorchOps.Cat([sums, maxRow.Unsqueeze(0), gradNorm.To(device).Unsqueeze(0), paramNorm.To(device).Unsqueeze(0)], 0)
-                .ToArray<double>();                                                                  // the step's one host read
-            var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            return new StepMetrics(Step, values[0], values[3], values[4], supervised > 0 ? values[1] / supervised : 0.0, values[2], lr, positions / seconds, supervised);
+                .DetachFromDisposeScope();                                                           // (5), read by PendingStepMetrics
+            return new PendingStepMetrics(Step, values, lr, positions, supervised, watch.Elapsed.TotalSeconds);
         }
     }
 

@@ -116,6 +116,32 @@ public sealed class TrainingEngineTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => engine.RunStep([Batch(Rows(1, 3), 0, 1)]));
     }
 
+    /// <summary>RunStepDeferred reads nothing from the device until Read (one host read, once), and its metrics equal
+    /// RunStep's on a twin engine; an unread instance disposes without a read.</summary>
+    [TestMethod]
+    public void RunStepDeferred_ReadsOnlyWhenAsked_SameMetricsAsRunStep()
+    {
+        var rows = Rows(4, seed: 6);
+        using var a = new TinyGpt(Config, seed: 3);
+        using var b = new TinyGpt(Config, seed: 3);
+        using var deferred = new TrainingEngine<EpisodeBatch>(a.NamedParameters(), new SftObjective(a), Constant, 4);
+        using var reading = new TrainingEngine<EpisodeBatch>(b.NamedParameters(), new SftObjective(b), Constant, 4);
+        var batch = Batch(rows, 0, 4);
+        var reads = TensorCounters.HostReads;
+        using (var unread = deferred.RunStepDeferred([batch])) Assert.IsFalse(unread.IsRead);
+        using var pending = deferred.RunStepDeferred([batch]);
+        Assert.AreEqual(reads, TensorCounters.HostReads, "two deferred steps, no host read");
+        Assert.AreEqual(2, pending.Step);
+        var m = pending.Read();
+        Assert.AreEqual(reads + 1, TensorCounters.HostReads, "Read is the one host read");
+        Assert.AreSame(m, pending.Read(), "a second Read returns the same metrics without reading again");
+        Assert.AreEqual(reads + 1, TensorCounters.HostReads);
+
+        reading.RunStep([batch]);
+        var expected = reading.RunStep([batch]);
+        Assert.AreEqual(expected with { TokensPerSecond = 0 }, m with { TokensPerSecond = 0 }, "the same step's metrics");
+    }
+
     [TestMethod]
     public void RunStep_MetricsFromOneHostRead_EqualTheStepComputedByHand()
     {
