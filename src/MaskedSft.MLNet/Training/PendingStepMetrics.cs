@@ -1,5 +1,6 @@
 // The metrics of a step whose values still sit on the device: TrainingEngine.RunStepDeferred returns them without a host
 // synchronization, so the host can queue the next step while the GPU finishes this one; Read() takes the one host read.
+using System.Diagnostics;
 using MaskedSft.Torch;
 
 namespace MaskedSft.MLNet.Training;
@@ -12,18 +13,18 @@ namespace MaskedSft.MLNet.Training;
 public sealed class PendingStepMetrics : IDisposable
 {
     private readonly Tensor _values;   // (5) float64 on the step's device: loss, hits, max row loss, grad norm, param norm
-    private readonly double _hostSeconds;
+    private readonly long _startTimestamp;   // Stopwatch timestamp of the step's start
     private StepMetrics? _read;
     private bool _disposed;
 
-    internal PendingStepMetrics(long step, Tensor values, double learningRate, long positions, long supervised, double hostSeconds)
+    internal PendingStepMetrics(long step, Tensor values, double learningRate, long positions, long supervised, long startTimestamp)
     {
         Step = step;
         _values = values;
         LearningRate = learningRate;
         Positions = positions;
         SupervisedTokens = supervised;
-        _hostSeconds = hostSeconds;
+        _startTimestamp = startTimestamp;
     }
 
     /// <summary>1-based index of the optimizer step.</summary>
@@ -42,8 +43,9 @@ public sealed class PendingStepMetrics : IDisposable
     public bool IsRead => _read is not null;
 
     /// <summary>Reads the step's values with one host read (later calls return the same metrics without another).
-    /// <see cref="StepMetrics.TokensPerSecond"/> is over the host time the step took to queue, which equals its wall time
-    /// only when the host waited for the device; measure throughput over many deferred steps instead.</summary>
+    /// <see cref="StepMetrics.TokensPerSecond"/> is over the time from the step's start to the end of this read: the
+    /// step's wall time when read at once (<see cref="TrainingEngine{TBatch}.RunStep"/>); read later, it also counts what
+    /// the host did in between, so measure throughput over many deferred steps instead.</summary>
     /// <returns>The step's metrics, as <see cref="TrainingEngine{TBatch}.RunStep"/> returns them.</returns>
     /// <exception cref="ObjectDisposedException">The instance was disposed before it was read.</exception>
     public StepMetrics Read()
@@ -51,8 +53,9 @@ public sealed class PendingStepMetrics : IDisposable
         if (_read is not null) return _read;
         ObjectDisposedException.ThrowIf(_disposed, this);
         var values = _values.ToArray<double>();                                                     // the step's one host read
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, 1e-9);
         _read = new StepMetrics(Step, values[0], values[3], values[4], SupervisedTokens > 0 ? values[1] / SupervisedTokens : 0.0,
-            values[2], LearningRate, Positions / Math.Max(_hostSeconds, 1e-9), SupervisedTokens);
+            values[2], LearningRate, Positions / seconds, SupervisedTokens);
         Dispose();
         return _read;
     }

@@ -120,7 +120,9 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Raised after every optimizer step with its metrics (validation loss set on evaluation steps); handlers may
-    /// cancel the run's token to stop after this step.</summary>
+    /// cancel the run's token to stop after this step. With a handler every step reads its metrics from the device (one
+    /// host read); without one only the steps that log, evaluate or checkpoint do, and the others queue without
+    /// waiting for the GPU.</summary>
     public event Action<StepMetrics>? StepCompleted;
 
     /// <summary>Raised for every micro-batch after its backward pass with the batch and each row's masked mean cross-entropy
@@ -194,22 +196,31 @@ public sealed class Trainer : IDisposable
                 break;
             }
 
-            var metrics = TrainStep();
-            if (_hardExamples is not null) metrics = metrics with { HardExamples = _hardExamples.Metrics() };
+            // The step's metrics stay on the device unless this step logs, evaluates or a StepCompleted handler wants
+            // them: the other steps make no host read, so the host queues the next step while the GPU runs this one.
+            using var pending = TrainStep();
             var logNow = Step % Options.LogInterval == 0 || Step == MaxSteps || Step == stop;
             var evalNow = IsMain && (Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0));
-            if (evalNow && HasValidation)
+            var checkpointNow = Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0));
+            if (logNow || (evalNow && HasValidation) || checkpointNow || StepCompleted is not null)
             {
-                _lastValidationLoss = Evaluate();
-                metrics = metrics with { ValidationLoss = _lastValidationLoss };
-                logNow = true;
+                var metrics = pending.Read();
+                if (_hardExamples is not null) metrics = metrics with { HardExamples = _hardExamples.Metrics() };
+                if (evalNow && HasValidation)
+                {
+                    _lastValidationLoss = Evaluate();
+                    metrics = metrics with { ValidationLoss = _lastValidationLoss };
+                    logNow = true;
+                }
+
+                _lastMetrics = metrics;
+                StepCompleted?.Invoke(metrics);
             }
 
-            _lastMetrics = metrics;
-            StepCompleted?.Invoke(metrics);
             Options.Progress?.Report(new TrainingProgress(Step, MaxSteps));
             if (logNow)
             {
+                var metrics = _lastMetrics!;
                 _runMetrics.Add(metrics);
                 _metricsWriter?.Write(metrics);
                 _events?.Write(metrics);
@@ -220,7 +231,7 @@ public sealed class Trainer : IDisposable
 
             if (_hardExamples?.AfterStep(Step, MaxSteps) is { } snapshot) _events?.Write(snapshot);
 
-            if (Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0)))
+            if (checkpointNow)
             {
                 var trackerStates = _group is null ? null : _hardExamples?.GatherStates(); // a collective: every rank
                 if (_store is not null) lastCheckpoint = SaveCheckpointWith(trackerStates);
@@ -498,10 +509,10 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"{data.DirectoryPath}: vocabulary {data.VocabSize} exceeds the model's {model.VocabSize}. Hint: build the model with a vocabulary of at least {data.VocabSize}.", parameter);
     }
 
-    private StepMetrics TrainStep()
+    private PendingStepMetrics TrainStep()
     {
         foreach (var batch in _window) _trainLoader.NextBatch(batch);
-        return _engine.RunStep(_window);
+        return _engine.RunStepDeferred(_window);
     }
 
     /// <summary>After a micro-batch's backward pass: its rows to the hard-example tracker (no host copies before tracking

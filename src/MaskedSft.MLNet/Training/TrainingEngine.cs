@@ -149,7 +149,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(window);
         if (window.Count == 0) throw new ArgumentException("a step needs at least one micro-batch.", nameof(window));
-        var watch = Stopwatch.StartNew();
+        var stepStarted = Stopwatch.GetTimestamp();
         var lr = Schedule.At(Step);
         Optimizer.LearningRate = lr;
         var supervised = _objective.PrepareStep(window);
@@ -195,7 +195,7 @@ public sealed class TrainingEngine<TBatch> : IDisposable
             var device = sums.Device;
             var values = TorchOps.Cat([sums, maxRow.Unsqueeze(0), gradNorm.To(device).Unsqueeze(0), paramNorm.To(device).Unsqueeze(0)], 0)
                 .DetachFromDisposeScope();                                                           // (5), read by PendingStepMetrics
-            return new PendingStepMetrics(Step, values, lr, positions, supervised, watch.Elapsed.TotalSeconds);
+            return new PendingStepMetrics(Step, values, lr, positions, supervised, stepStarted);
         }
     }
 

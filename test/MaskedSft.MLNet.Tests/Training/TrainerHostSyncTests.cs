@@ -44,4 +44,37 @@ public sealed class TrainerHostSyncTests : TrainingTestClass<TrainerHostSyncTest
             Assert.IsTrue(m.TokenAccuracy is >= 0 and <= 1, $"step {m.Step} accuracy {m.TokenAccuracy}");
         }
     }
+
+    /// <summary>Without a StepCompleted handler only the steps that log read their metrics: the progress reports of the
+    /// other steps see no host read since the previous one.</summary>
+    [TestMethod]
+    public void Run_WithoutAStepHandler_ReadsOnlyOnLogSteps()
+    {
+        using var model = new TinyGpt(Fixture.Config(), seed: 8);
+        var reads = new List<long>();
+        var last = TensorCounters.HostReads;
+        using var trainer = new Trainer(model, Fixture.Dataset, new TrainerOptions
+        {
+            MaxSteps = 9, BatchSize = 2, EvalInterval = 0, LogInterval = 4, HardExamples = null,
+            Progress = new CallbackProgress(_ =>
+            {
+                var now = TensorCounters.HostReads;
+                reads.Add(now - last);
+                last = now;
+            }),
+        });
+        var result = trainer.Run();
+
+        // Steps 4 and 8 log (one read each); step 9, the last, also evaluates the validation split (its own reads).
+        CollectionAssert.AreEqual(new long[] { 0, 0, 0, 1, 0, 0, 0, 1 }, reads.Take(8).ToList(), $"host reads per step: {string.Join(", ", reads)}");
+        Assert.IsTrue(reads[8] >= 1, "the last step reads its metrics");
+        CollectionAssert.AreEqual(new long[] { 4, 8, 9 }, result.Metrics.Select(m => m.Step).ToList(), "the logged steps' metrics");
+        Assert.IsTrue(double.IsFinite(result.FinalLoss) && result.FinalLoss > 0, $"final loss {result.FinalLoss}");
+    }
+
+    /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronization context).</summary>
+    private sealed class CallbackProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
 }
