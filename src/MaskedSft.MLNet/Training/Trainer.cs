@@ -183,6 +183,8 @@ public sealed class Trainer : IDisposable
         var progress = _log is null ? null : new ProgressPrinter(_log);
         EnsureOutput();
         var startStep = Step;
+        long positionsSinceRead = 0;                       // tokens of the steps since the last read metrics
+        var lastRead = Stopwatch.GetTimestamp();
         var collectiveAtStart = CollectiveTime;
         string? lastCheckpoint = null;
         long lastCheckpointStep = -1;
@@ -199,12 +201,18 @@ public sealed class Trainer : IDisposable
             // The step's metrics stay on the device unless this step logs, evaluates or a StepCompleted handler wants
             // them: the other steps make no host read, so the host queues the next step while the GPU runs this one.
             using var pending = TrainStep();
+            positionsSinceRead += pending.Positions;
             var logNow = Step % Options.LogInterval == 0 || Step == MaxSteps || Step == stop;
             var evalNow = IsMain && (Step == MaxSteps || (Options.EvalInterval > 0 && Step % Options.EvalInterval == 0));
             var checkpointNow = Options.OutputDirectory is not null && (Step == MaxSteps || (Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0));
-            if (logNow || (evalNow && HasValidation) || checkpointNow || StepCompleted is not null)
+            var read = logNow || (evalNow && HasValidation) || checkpointNow || StepCompleted is not null;
+            if (read)
             {
+                // Throughput over the steps since the last read (their kernels all ran before this read returned).
                 var metrics = pending.Read();
+                var now = Stopwatch.GetTimestamp();
+                metrics = metrics with { TokensPerSecond = positionsSinceRead / Math.Max(Stopwatch.GetElapsedTime(lastRead, now).TotalSeconds, 1e-9) };
+                positionsSinceRead = 0;
                 if (_hardExamples is not null) metrics = metrics with { HardExamples = _hardExamples.Metrics() };
                 if (evalNow && HasValidation)
                 {
@@ -237,6 +245,8 @@ public sealed class Trainer : IDisposable
                 if (_store is not null) lastCheckpoint = SaveCheckpointWith(trackerStates);
                 lastCheckpointStep = Step;
             }
+
+            if (read) lastRead = Stopwatch.GetTimestamp();  // evaluation, logging and checkpoints are not training time
         }
 
         if (cancelled && _store is not null && Step > startStep && lastCheckpointStep != Step)
