@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cuda/column_sums.h"
 #include "cuda/kernels.h"
 
 namespace msft {
@@ -37,6 +38,17 @@ inline void check_kernel(int code, const char* operation) {
   if (code != 0) {
     throw std::runtime_error(std::string(operation) + ": the fused CUDA kernel failed: " + cuda::error_string(code));
   }
+}
+
+// The column sums of `partials` ((chunks, cols) float32, the partial rows of our strip sums) rounded once into a new
+// tensor of `shape` (cols elements) with the dtype and device of `like`, in one launch.
+inline at::Tensor finish_partial_rows(const at::Tensor& partials, at::IntArrayRef shape, const at::Tensor& like,
+                                      const char* operation) {
+  auto out = at::empty(shape, like.options());
+  check_kernel(cuda::finish_partials(partials.data_ptr<float>(), partials.size(0), partials.size(1), out.data_ptr(),
+                                     *kernel_element_type(out), like.device().index(), kernel_stream(like)),
+               operation);
+  return out;
 }
 
 }  // namespace msft

@@ -12,7 +12,6 @@
 
 #include <optional>
 
-#include "cuda/column_sums.h"
 #include "cuda/row_norm.h"
 #include "cuda_kernel_calls.h"
 #endif
@@ -92,17 +91,9 @@ struct LayerNormFunction : public torch::autograd::Function<LayerNormFunction> {
                                       bias_partials.defined() ? bias_partials.data_ptr<float>() : nullptr, rows, cols,
                                       *msft::kernel_element_type(x), device, msft::kernel_stream(x)),
         "layer_norm");
-    // The partial rows summed and rounded to the parameters' dtype in one launch each.
-    const auto finish = [&](const at::Tensor& partials) {
-      auto grad = at::empty(shape, x.options());
-      msft::check_kernel(msft::cuda::finish_partials(partials.data_ptr<float>(), partial_rows, cols, grad.data_ptr(),
-                                                     *msft::kernel_element_type(x), device, msft::kernel_stream(x)),
-                         "layer_norm");
-      return grad;
-    };
-    at::Tensor grad_weight, grad_bias;
-    if (weight_partials.defined()) grad_weight = finish(weight_partials);
-    if (bias_partials.defined()) grad_bias = finish(bias_partials);
+    at::Tensor grad_weight, grad_bias;  // the partial rows summed and rounded to the parameters' dtype
+    if (weight_partials.defined()) grad_weight = msft::finish_partial_rows(weight_partials, shape, x, "layer_norm");
+    if (bias_partials.defined()) grad_bias = msft::finish_partial_rows(bias_partials, shape, x, "layer_norm");
     return {grad_x, grad_weight, grad_bias, at::Tensor(), at::Tensor()};
   }
 };

@@ -56,10 +56,7 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
       msft::check_kernel(msft::cuda::column_sums(dy.data_ptr(), partials.data_ptr<float>(), rows, out,
                                                  *msft::kernel_element_type(dy), device, msft::kernel_stream(dy)),
                          "linear");
-      grad_bias = at::empty({out}, dy.options());
-      msft::check_kernel(msft::cuda::finish_partials(partials.data_ptr<float>(), partials.size(0), out, grad_bias.data_ptr(),
-                                                     *msft::kernel_element_type(dy), device, msft::kernel_stream(dy)),
-                         "linear");
+      grad_bias = msft::finish_partial_rows(partials, {out}, dy, "linear");
     }
     return {grad_x, grad_weight, grad_bias};
   }

@@ -12,7 +12,6 @@
 
 #include <optional>
 
-#include "cuda/column_sums.h"
 #include "cuda/row_norm.h"
 #include "cuda_kernel_calls.h"
 #endif
@@ -113,12 +112,8 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
                                                        partials.defined() ? partials.data_ptr<float>() : nullptr, nullptr, rows,
                                                        cols, *type, device, msft::kernel_stream(x)),
                          "rms_norm");
-      if (partials.defined()) {  // the partial rows summed and rounded to the weight's dtype in one launch
-        grad_weight = at::empty(weight.sizes(), weight.options());
-        msft::check_kernel(msft::cuda::finish_partials(partials.data_ptr<float>(), partials.size(0), cols,
-                                                       grad_weight.data_ptr(), *type, device, msft::kernel_stream(x)),
-                           "rms_norm");
-      }
+      // The partial rows summed and rounded to the weight's dtype.
+      if (partials.defined()) grad_weight = msft::finish_partial_rows(partials, weight.sizes(), weight, "rms_norm");
       return {grad_x, grad_weight, at::Tensor(), at::Tensor()};
     }
 #endif

@@ -39,8 +39,6 @@ __global__ void finish_partials_kernel(const float* __restrict__ partials, int64
   }
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 template <class T, int VEC>
 void launch(const void* x, float* partials, int64_t rows, int64_t cols, int64_t chunks, cudaStream_t stream) {
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
@@ -59,7 +57,7 @@ int column_sums(const void* x, float* partials, int64_t rows, int64_t cols, Elem
   return detail::launch_for(type, device, [&](auto element) {
     using T = decltype(element);
     constexpr int kVec = 16 / static_cast<int>(sizeof(T));
-    if (cols % kVec == 0 && aligned16(x)) launch<T, kVec>(x, partials, rows, cols, chunks, s);
+    if (cols % kVec == 0 && detail::aligned16(x)) launch<T, kVec>(x, partials, rows, cols, chunks, s);
     else launch<T, 1>(x, partials, rows, cols, chunks, s);
   });
 }

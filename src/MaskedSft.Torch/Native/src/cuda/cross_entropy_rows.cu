@@ -138,7 +138,7 @@ void launch(void* logits, int64_t rows, int64_t vocab, const int64_t* targets, i
             const float* coef, float* lse, float* nll, int64_t* argmax, cudaStream_t stream) {
   constexpr int kVec = 16 / static_cast<int>(sizeof(T));
   auto* x = static_cast<T*>(logits);
-  const bool aligned = vocab % kVec == 0 && reinterpret_cast<uintptr_t>(logits) % 16 == 0;
+  const bool aligned = vocab % kVec == 0 && detail::aligned16(logits);
   const dim3 grid(static_cast<unsigned>(rows));
   if (aligned) {
     cross_entropy_rows_kernel<T, kVec><<<grid, kThreads, 0, stream>>>(x, vocab, targets, ignore_index, scale, coef,

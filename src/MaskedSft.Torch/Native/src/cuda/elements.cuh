@@ -6,6 +6,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 #include "kernels.h"
 
 namespace msft::cuda::detail {
@@ -28,6 +30,15 @@ template <class T, int VEC>
 struct alignas(sizeof(T) * VEC) Pack {
   T v[VEC];
 };
+
+// Whether a pointer allows 16-byte packs (null counts as aligned: an absent operand does not stop them).
+inline bool aligned16(const void* p) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// Blocks of a grid-stride launch: enough for `work` units at `per_block` a block, at least 1, at most `cap`.
+inline unsigned grid_blocks(int64_t work, int64_t per_block, int64_t cap) {
+  const int64_t wanted = (work + per_block - 1) / per_block;
+  return static_cast<unsigned>(wanted < cap ? (wanted > 0 ? wanted : 1) : cap);
+}
 
 // The common body of an entry point: makes `device` current for this runtime (it keeps its own current device; the
 // tensors' device is the one libtorch's stream belongs to), calls launch(T{}) with T the element type's C++ type, and

@@ -15,6 +15,7 @@ namespace {
 constexpr int kThreads = 256;
 
 using detail::from_float;
+using detail::aligned16;
 using detail::Pack;
 using detail::to_float;
 
@@ -64,12 +65,7 @@ __global__ void rotary_kernel(const T* __restrict__ x, RotaryLayout xl, const T*
   }
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
-unsigned blocks_for(int64_t threads) {
-  const int64_t wanted = (threads + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(wanted < 65535 * 8 ? (wanted > 0 ? wanted : 1) : 65535 * 8);
-}
+unsigned blocks_for(int64_t threads) { return detail::grid_blocks(threads, kThreads, 65535 * 8); }
 
 template <class T, int VEC, bool TRANSPOSE>
 void launch(const void* x, RotaryLayout xl, const void* cos, const void* sin, int64_t table_batch, void* out,

@@ -20,6 +20,7 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 
 using detail::from_float;
+using detail::aligned16;
 using detail::Pack;
 using detail::to_float;
 
@@ -49,6 +50,13 @@ __device__ __forceinline__ void each_pack(int lane, int64_t packs, F&& f) {
 }
 
 constexpr int slots(int maxp) { return maxp > 0 ? maxp : 1; }
+
+// g = dy · w of one element: rounded to the element type for RMS (as the composition's product is), float32 for
+// layer normalization (as ATen's backward computes it).
+template <RowNorm KIND, class T>
+__device__ __forceinline__ float weighted_upstream(float dy, T w) {
+  return KIND == RowNorm::Rms ? rounded<T>(dy * to_float(w)) : dy * to_float(w);
+}
 
 template <RowNorm KIND, class T, int VEC, int MAXP>
 __global__ void row_norm_forward_kernel(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
@@ -146,8 +154,7 @@ __global__ void row_norm_input_grad_kernel(const T* __restrict__ dy, const T* __
       for (int k = 0; k < VEC; ++k) {
         const float xhat = (to_float(xv.v[k]) - mean) * r;
         const float d = to_float(dv.v[k]);
-        float g = d;
-        if (wp != nullptr) g = KIND == RowNorm::Rms ? rounded<T>(d * to_float(wv.v[k])) : d * to_float(wv.v[k]);
+        const float g = wp != nullptr ? weighted_upstream<KIND, T>(d, wv.v[k]) : d;
         sum_g += g;
         sum_gx += g * xhat;
       }
@@ -165,8 +172,7 @@ __global__ void row_norm_input_grad_kernel(const T* __restrict__ dy, const T* __
       for (int k = 0; k < VEC; ++k) {
         const float xhat = (to_float(xv.v[k]) - mean) * r;
         const float d = to_float(dv.v[k]);
-        float g = d;
-        if (wp != nullptr) g = KIND == RowNorm::Rms ? rounded<T>(d * to_float(wv.v[k])) : d * to_float(wv.v[k]);
+        const float g = wp != nullptr ? weighted_upstream<KIND, T>(d, wv.v[k]) : d;
         o.v[k] = from_float<T>(r * (g - mean_g - xhat * mean_gx));
       }
       dxr[p] = o;
@@ -197,14 +203,9 @@ __global__ void row_norm_param_grad_kernel(const T* __restrict__ dy, const T* __
   });
 }
 
-bool aligned16(const void* p) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+unsigned forward_blocks(int64_t rows) { return detail::grid_blocks(rows, kWarps, 65535); }
 
-unsigned forward_blocks(int64_t rows) {
-  const int64_t wanted = (rows + kWarps - 1) / kWarps;
-  return static_cast<unsigned>(wanted < 65535 ? (wanted > 0 ? wanted : 1) : 65535);
-}
-
-// Registers per lane for a row of `packs` packs: 4 or 8 slots, or 0 (wider rows: memory and shared atomics).
+// Registers per lane for a row of `packs` packs: 4 or 8 slots, or 0 (wider rows: read from memory in each pass).
 int register_slots(int64_t packs) {
   const int64_t per_lane = (packs + 31) / 32;
   return per_lane <= 4 ? 4 : per_lane <= 8 ? 8 : 0;

@@ -14,6 +14,7 @@ namespace {
 constexpr int kThreads = 256;
 
 using detail::from_float;
+using detail::aligned16;
 using detail::Pack;
 using detail::to_float;
 
@@ -67,12 +68,7 @@ __global__ void swiglu_backward_kernel(const T* __restrict__ grad_out, const T* 
   }
 }
 
-unsigned blocks_for(int64_t packs) {
-  const int64_t wanted = (packs + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(wanted < 65535 * 8 ? (wanted > 0 ? wanted : 1) : 65535 * 8);
-}
-
-bool aligned16(const void* p) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+unsigned blocks_for(int64_t packs) { return detail::grid_blocks(packs, kThreads, 65535 * 8); }
 
 template <class T>
 void forward(const void* gate, const void* up, void* out, int64_t n, cudaStream_t stream) {
